@@ -1,0 +1,71 @@
+/**
+ * The key-store port. Private keys never leave an implementation: callers ask it to sign.
+ * Backends: encrypted PKCS#8 files (fileKeyStore.ts) and PKCS#11 tokens (pkcs11KeyStore.ts).
+ */
+
+/** Key algorithms Kexin creates. No RSA below 2048 bits, no curve below P-256. */
+export type KeyAlgorithm = 'ECDSA-P256' | 'ECDSA-P384' | 'RSA-2048' | 'RSA-3072' | 'Ed25519' | 'SM2';
+
+/**
+ * Signature schemes. Output encodings are those X.509/CMS carry: ECDSA and SM2 as DER
+ * `Ecdsa-Sig-Value` (r, s), RSA as the raw signature block, Ed25519 as the raw 64 bytes.
+ */
+export type SignatureScheme =
+  | 'ECDSA-SHA256'
+  | 'ECDSA-SHA384'
+  | 'ECDSA-SHA512'
+  | 'RSA-PSS-SHA256'
+  | 'RSA-PSS-SHA384'
+  | 'RSA-PKCS1-SHA256'
+  | 'RSA-PKCS1-SHA384'
+  | 'Ed25519'
+  | 'SM2-SM3';
+
+/** GB/T 32918.2 / GM/T 0009 default signer identity, the 16 ASCII bytes "1234567812345678". */
+export const SM2_DEFAULT_USER_ID = new TextEncoder().encode('1234567812345678');
+
+/** Public facts about a stored key. */
+export interface KeyInfo {
+  /** Store-unique id, safe to persist and log. */
+  readonly id: string;
+  readonly algorithm: KeyAlgorithm;
+  /** DER SubjectPublicKeyInfo. */
+  readonly publicKeySpki: Uint8Array;
+  /** Human label, e.g. "root-ecdsa". */
+  readonly label: string;
+  readonly backend: 'file' | 'pkcs11' | 'memory';
+}
+
+export interface SignOptions {
+  /** SM2 only: the signer's distinguishing identifier (default `SM2_DEFAULT_USER_ID`). */
+  readonly sm2UserId?: Uint8Array;
+}
+
+export interface KeyStore {
+  readonly backend: KeyInfo['backend'];
+  /** Generates a new key inside the store and returns its public facts. */
+  createKey(algorithm: KeyAlgorithm, label: string): Promise<KeyInfo>;
+  /** Public facts of an existing key; `KEY_NOT_FOUND` when absent. */
+  getKey(id: string): Promise<KeyInfo>;
+  /** Signs `data` (the message, hashed by the scheme) with the key `id`. */
+  sign(id: string, scheme: SignatureScheme, data: Uint8Array, options?: SignOptions): Promise<Uint8Array>;
+  /** Releases sessions and handles. */
+  close(): Promise<void>;
+}
+
+/** A key bound to one scheme: what certificate, CRL, OCSP, TSA and seal code asks to sign with. */
+export interface Signer {
+  readonly keyId: string;
+  readonly scheme: SignatureScheme;
+  readonly publicKeySpki: Uint8Array;
+  sign(data: Uint8Array): Promise<Uint8Array>;
+}
+
+export function signerFor(store: KeyStore, key: KeyInfo, scheme: SignatureScheme, options?: SignOptions): Signer {
+  return {
+    keyId: key.id,
+    scheme,
+    publicKeySpki: key.publicKeySpki,
+    sign: (data) => store.sign(key.id, scheme, data, options),
+  };
+}
