@@ -38,7 +38,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: false,
     // Ajv: reject unknown properties instead of silently dropping them, never coerce types of bodies.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-    disableRequestLogging: false,
   });
   registerProblemHandlers(app);
   const operatorOnly = requireOperator(deps.operators);
