@@ -45,7 +45,7 @@ export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}
   if (input.length > maxBytes) {
     throw new KexinError('FACE_IMAGE_TOO_LARGE', `Image is ${input.length} bytes; the limit is ${maxBytes}`, 413, { bytes: input.length, limit: maxBytes });
   }
-  let meta: sharp.Metadata;
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>["metadata"]>>;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
