@@ -39,7 +39,14 @@ export interface PassiveLivenessResult {
  * - liveness: index `livenessLiveIndex` of the softmax is the live class.
  * - weights of the two signals in the combined score.
  */
-export const PASSIVE_CALIBRATION = Object.freeze({
+export interface PassiveCalibration {
+  readonly antispoofLiveIsHigh: boolean;
+  readonly livenessLiveIndex: 0 | 1;
+  readonly weightAntispoof: number;
+  readonly weightLiveness: number;
+}
+
+export const PASSIVE_CALIBRATION: PassiveCalibration = Object.freeze({
   antispoofLiveIsHigh: true,
   livenessLiveIndex: 0,
   weightAntispoof: 0.5,
@@ -70,7 +77,7 @@ export async function passiveSignals(models: FaceModels, img: RgbImage, lm: Land
   return { antispoofRaw, livenessRaw: Array.from(live) };
 }
 
-export function combinePassive(sig: PassiveSignals, quality: QualityReport | null, threshold: number, cal = PASSIVE_CALIBRATION): PassiveLivenessResult {
+export function combinePassive(sig: PassiveSignals, quality: QualityReport | null, threshold: number, cal: PassiveCalibration = PASSIVE_CALIBRATION): PassiveLivenessResult {
   const clamp = (v: number) => (Number.isFinite(v) ? Math.max(0, Math.min(1, v)) : 0);
   const antispoof = clamp(cal.antispoofLiveIsHigh ? sig.antispoofRaw : 1 - sig.antispoofRaw);
   const liveness = clamp(sig.livenessRaw[cal.livenessLiveIndex]);

@@ -7,6 +7,7 @@ import { createFaceEngine } from '../../src/liveness/faceEngine.ts';
 import { createFakeFaceModels, encodeDetections } from '../../src/liveness/fakeFaceModels.ts';
 import type { FakeDetection } from '../../src/liveness/fakeFaceModels.ts';
 import { combinePassive } from '../../src/liveness/passiveLiveness.ts';
+import type { PassiveCalibration } from '../../src/liveness/passiveLiveness.ts';
 import { KexinError } from '../../src/errors.ts';
 
 const MESH = Float32Array.from(JSON.parse(readFileSync(new URL('./fixtures/mesh-frontal.json', import.meta.url), 'utf8')).mesh as number[]);
@@ -117,7 +118,7 @@ describe('createFaceEngine', () => {
 });
 
 describe('combinePassive', () => {
-  const cal = { antispoofLiveIsHigh: true, livenessLiveIndex: 0, weightAntispoof: 0.5, weightLiveness: 0.5 };
+  const cal: PassiveCalibration = { antispoofLiveIsHigh: true, livenessLiveIndex: 0, weightAntispoof: 0.5, weightLiveness: 0.5 };
   it('combines the two signals and gives reasons', () => {
     expect(combinePassive({ antispoofRaw: 0.9, livenessRaw: [0.8, 0.2] }, null, 0.5, cal).live).toBe(true);
     const r = combinePassive({ antispoofRaw: 0.1, livenessRaw: [0.2, 0.8] }, null, 0.5, cal);
