@@ -51,7 +51,7 @@ export function faceRoutes(deps: FaceRoutesDeps): ModulePlugin {
   return {
     name: 'face',
     plugin: async (app: FastifyInstance, opts: ModuleOptions) => {
-      app.post('/face/verify', { preHandler: opts.operatorOnly, bodyLimit: BODY_LIMITS.twoImages, schema: { body: verifyBody, response: verifyResponse } }, async (request) => {
+      app.post('/face/verify', { onRequest: opts.operatorOnly, bodyLimit: BODY_LIMITS.twoImages, schema: { body: verifyBody, response: verifyResponse } }, async (request) => {
         const b = request.body as { probe: string; reference?: string; subjectId?: string };
         const probe = imageBytes(b.probe, 'probe');
         return b.reference !== undefined
@@ -59,18 +59,18 @@ export function faceRoutes(deps: FaceRoutesDeps): ModulePlugin {
           : svc().verify({ probe, subjectId: b.subjectId! }, actorOf(request));
       });
 
-      app.post('/face/templates', { preHandler: opts.operatorOnly, bodyLimit: BODY_LIMITS.oneImage, schema: { body: templateBody, response: templateResponse } }, async (request, reply) => {
+      app.post('/face/templates', { onRequest: opts.operatorOnly, bodyLimit: BODY_LIMITS.oneImage, schema: { body: templateBody, response: templateResponse } }, async (request, reply) => {
         const b = request.body as { subjectId: string; image: string };
         const r = await svc().enrolTemplate({ subjectId: b.subjectId, image: imageBytes(b.image, 'image') }, actorOf(request));
         return reply.code(201).send(r);
       });
 
-      app.post('/face/liveness', { preHandler: opts.operatorOnly, bodyLimit: BODY_LIMITS.oneImage, schema: { body: livenessBody, response: livenessResponse } }, async (request) => {
+      app.post('/face/liveness', { onRequest: opts.operatorOnly, bodyLimit: BODY_LIMITS.oneImage, schema: { body: livenessBody, response: livenessResponse } }, async (request) => {
         const b = request.body as { image: string };
         return svc().passiveLiveness(imageBytes(b.image, 'image'), actorOf(request));
       });
 
-      app.post('/face/sessions', { preHandler: opts.operatorOnly, schema: { body: createSessionBody, response: createSessionResponse } }, async (request, reply) => {
+      app.post('/face/sessions', { onRequest: opts.operatorOnly, schema: { body: createSessionBody, response: createSessionResponse } }, async (request, reply) => {
         const b = (request.body ?? {}) as { subjectId?: string; testActions?: string[] };
         const created = await svc().sessions.create({ subjectId: b.subjectId, testActions: b.testActions }, actorOf(request));
         return reply.code(201).header('cache-control', 'no-store').send(created);
@@ -83,7 +83,7 @@ export function faceRoutes(deps: FaceRoutesDeps): ModulePlugin {
         return svc().sessions.submitFrames(id, { nonce: b.nonce, frames }, request.operator ? actorOf(request) : `face-session:${id}`);
       });
 
-      app.get('/face/sessions/:id', { preHandler: capabilityOrOperator(opts), schema: { params: sessionParams, response: getSessionResponse } }, async (request, reply) => {
+      app.get('/face/sessions/:id', { onRequest: capabilityOrOperator(opts), schema: { params: sessionParams, response: getSessionResponse } }, async (request, reply) => {
         const { id } = request.params as { id: string };
         const nonce = request.operator ? undefined : String(request.headers['x-face-nonce']);
         reply.header('cache-control', 'no-store');
