@@ -8,7 +8,7 @@ import { appendAudit } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { ChallengeConfig } from './challenge.ts';
-import type { FaceAnalysis, FaceEngine } from './faceEngine.ts';
+import type { CompareResult, FaceAnalysis, FaceEngine } from './faceEngine.ts';
 import { faceErrors } from './faceErrors.ts';
 import { maskSubject } from './maskSubject.ts';
 import type { QualityReport } from './quality.ts';
@@ -88,6 +88,17 @@ export function qualitySummary(q: QualityReport | null): QualitySummary | null {
   return { passed: q.ok, reasons: q.reasons.map((r) => ({ code: r.code, value: r.value, threshold: r.threshold })) };
 }
 
+/** The engine's pair comparison in the API's terms (`a` = probe, `b` = reference). */
+export function verifyResultFromCompare(r: CompareResult): VerifyResult {
+  return {
+    match: r.match,
+    score: finiteOrNull(r.score),
+    threshold: r.threshold,
+    quality: { probe: qualitySummary(r.quality.a), reference: qualitySummary(r.quality.b) },
+    reasons: r.reasons.map((x) => ({ image: x.image === 'a' ? 'probe' as const : 'reference' as const, code: x.code, value: x.value, threshold: x.threshold })),
+  };
+}
+
 function analysisReasons(image: 'probe' | 'reference', a: FaceAnalysis): VerifyReason[] {
   if (a.status !== 'OK') return [{ image, code: a.status }];
   const out: VerifyReason[] = (a.quality?.reasons ?? []).map((r) => ({ image, code: r.code, value: r.value, threshold: r.threshold }));
@@ -114,14 +125,7 @@ export function createFaceService(deps: FaceServiceDeps): FaceService {
       result = { match: score !== null && reasons.length === 0 && score >= threshold, score: finiteOrNull(score), threshold, quality: { probe: qualitySummary(probe.quality), reference: null }, reasons };
     } else {
       const [a, b] = await Promise.all([engine.analyze(input.probe), engine.analyze(input.reference)]);
-      const r = await engine.compare(a, b);
-      result = {
-        match: r.match,
-        score: finiteOrNull(r.score),
-        threshold: r.threshold,
-        quality: { probe: qualitySummary(r.quality.a), reference: qualitySummary(r.quality.b) },
-        reasons: r.reasons.map((x) => ({ image: x.image === 'a' ? 'probe' as const : 'reference' as const, code: x.code, value: x.value, threshold: x.threshold })),
-      };
+      result = verifyResultFromCompare(await engine.compare(a, b));
     }
     await audit(actor, 'face.verify', input.subjectId !== undefined ? `subject:${maskSubject(input.subjectId)}` : undefined, {
       mode: input.subjectId !== undefined ? 'template' : 'pair',
