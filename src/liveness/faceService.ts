@@ -29,6 +29,8 @@ export interface FaceServiceDeps {
   readonly sessionTtlMs?: number;
   readonly lockout?: LockoutPolicy;
   readonly challenge?: Partial<ChallengeConfig>;
+  /** See `SessionDeps.embedEvery`. */
+  readonly embedEvery?: number;
 }
 
 /** A quality report as the API shows it. */

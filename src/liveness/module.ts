@@ -22,6 +22,8 @@ export interface FaceModuleOptions {
   readonly sessionTtlMs?: number;
   readonly lockout?: LockoutPolicy;
   readonly challenge?: Partial<ChallengeConfig>;
+  /** Embed every k-th challenge frame (see sessions.ts). */
+  readonly embedEvery?: number;
   /** Receives the service once started (tests, the CLI). */
   readonly onStarted?: (service: FaceService) => void;
 }
@@ -43,7 +45,7 @@ export function createFaceModule(options: FaceModuleOptions = {}): ServiceModule
         const engine = createFaceEngine({ models, clock: ctx.clock, thresholds: options.thresholds });
         service = createFaceService({
           engine, pool: ctx.db.pool, clock: ctx.clock, cipher, modelId: models.backend, testMode: ctx.config.testMode,
-          sessionTtlMs: options.sessionTtlMs, lockout: options.lockout, challenge: options.challenge,
+          sessionTtlMs: options.sessionTtlMs, lockout: options.lockout, challenge: options.challenge, embedEvery: options.embedEvery,
         });
         options.onStarted?.(service);
         ctx.logger.info({ backend: models.backend }, 'face models loaded');

@@ -99,7 +99,15 @@ export interface SessionDeps {
   readonly sessionTtlMs?: number;
   readonly lockout?: LockoutPolicy;
   readonly challenge?: Partial<ChallengeConfig>;
+  /**
+   * Embed every k-th frame (always the first) for the same-person and template checks (default
+   * `DEFAULT_EMBED_EVERY`). The embedding network is the most expensive stage; at 8 fps, k = 3 still
+   * checks identity ≈ 3 times a second, so a swapped face has to vanish within ≈ 0.4 s.
+   */
+  readonly embedEvery?: number;
 }
+
+export const DEFAULT_EMBED_EVERY = 3;
 
 interface Row {
   id: string; subject_id: string | null; nonce_hash: Buffer; actions: ChallengeAction[]; pinned: boolean; state: SessionState;
@@ -230,9 +238,10 @@ export function createSessionService(deps: SessionDeps): SessionService {
       if (!Number.isFinite(frames[i]!.capturedAt) || (i > 0 && !(frames[i]!.capturedAt > frames[i - 1]!.capturedAt))) return fail('timestamps', 'TIMES_NOT_INCREASING');
     }
     const features: ChallengeFrame[] = [];
-    for (const f of frames) {
+    const every = Math.max(1, Math.floor(deps.embedEvery ?? DEFAULT_EMBED_EVERY));
+    for (const [i, f] of frames.entries()) {
       try {
-        features.push({ t: f.capturedAt, ...(await engine.frameFeatures(f.image)) });
+        features.push({ t: f.capturedAt, ...(await engine.frameFeatures(f.image, { embed: i % every === 0 })) });
       } catch (err) {
         if (err instanceof KexinError && err.status < 500) return fail('frame_images', err.code);
         throw err;

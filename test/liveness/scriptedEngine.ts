@@ -19,12 +19,12 @@ function parse(bytes: Uint8Array): ScriptedFrame {
 }
 
 export function createScriptedEngine(): FaceEngine {
-  const frameFeatures = async (bytes: Uint8Array): Promise<FrameFeatures> => {
+  const frameFeatures = async (bytes: Uint8Array, opts: { readonly embed?: boolean } = {}): Promise<FrameFeatures> => {
     const f = parse(bytes);
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     if (f.face === false) return { status: 'NO_FACE', earLeft: NaN, earRight: NaN, mar: NaN, yaw: NaN, pitch: NaN, roll: NaN, shape: null, embedding: null, sha256 };
     const shape = Array.from({ length: 936 }, (_, i) => (i % 2 ? f.ear + f.mar : (f.yaw + f.pitch) / 100));
-    return { status: 'OK', earLeft: f.ear, earRight: f.ear, mar: f.mar, yaw: f.yaw, pitch: f.pitch, roll: 0, shape, embedding: personEmbedding(f.person), sha256 };
+    return { status: 'OK', earLeft: f.ear, earRight: f.ear, mar: f.mar, yaw: f.yaw, pitch: f.pitch, roll: 0, shape, embedding: opts.embed === false ? null : personEmbedding(f.person), sha256 };
   };
   const analyze = async (bytes: Uint8Array) => {
     const f = parse(bytes);
