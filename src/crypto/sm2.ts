@@ -11,12 +11,19 @@ import { SM2_DEFAULT_USER_ID } from './keyStore.ts';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const ascii = new TextDecoder('latin1');
 
-/** The 32-byte private scalar of an SM2 private key, from its SEC1 (RFC 5915) encoding. */
+/**
+ * The 32-byte private scalar of an SM2 private key, from the RFC 5915 ECPrivateKey inside its PKCS#8.
+ * (Not `export({ type: 'sec1' })`: a key OpenSSL 3 has *parsed* from PKCS#8 is an SM2-type key, which
+ * Node refuses to encode as SEC1 — only freshly generated ones are plain EC keys.)
+ */
 export function sm2PrivateScalarHex(privateKey: KeyObject): string {
-  const der = privateKey.export({ format: 'der', type: 'sec1' });
-  const parsed = asn1js.fromBER(new Uint8Array(der));
-  const seq = parsed.result as asn1js.Sequence;
-  const octets = seq.valueBlock.value[1] as asn1js.OctetString;
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  const pki = asn1js.fromBER(new Uint8Array(der));
+  if (pki.offset === -1) throw new TypeError('SM2 private key: PKCS#8 is not DER');
+  const inner = (pki.result as asn1js.Sequence).valueBlock.value[2] as asn1js.OctetString;
+  const ec = asn1js.fromBER(new Uint8Array(inner.valueBlock.valueHexView));
+  if (ec.offset === -1) throw new TypeError('SM2 private key: ECPrivateKey is not DER');
+  const octets = (ec.result as asn1js.Sequence).valueBlock.value[1] as asn1js.OctetString;
   return hex(new Uint8Array(octets.valueBlock.valueHexView)).padStart(64, '0');
 }
 
