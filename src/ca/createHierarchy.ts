@@ -3,17 +3,16 @@
  * TSA certificates, and the external-root flow (key + CSR out, CA certificate in, checked).
  * Keys are created in the given KeyStore and never leave it.
  */
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { signatureAlgorithmIdentifier } from '../crypto/algorithmIdentifiers.ts';
 import { signerFor, type KeyAlgorithm, type KeyInfo, type KeyStore, type Signer } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
 import type { Clock } from '../clock.ts';
 import { KexinError } from '../errors.ts';
-import { bytesEqual, findExtension, newSerial, parseCertificate, spkiDer, spkiFromDer, toArrayBuffer, X509_OID } from './certificate.ts';
+import { bytesEqual, findExtension, newSerial, parseCertificate, spkiDer, spkiFromDer, X509_OID } from './certificate.ts';
 import { checkKey } from './checkCsr.ts';
 import { buildPlan, issuerFacts, signCertificate, type SignedCertificate } from './issueCertificate.ts';
-import { buildNameDer, buildName, type NameInput } from './names.ts';
+import { buildCsr } from './buildCsr.ts';
+import { buildNameDer, type NameInput } from './names.ts';
 import { derToPem } from './pem.ts';
 import { PROFILES, type Profile } from './profiles.ts';
 import { validatePath, type PathValidationResult } from './validatePath.ts';
@@ -123,16 +122,8 @@ export interface IssuingCaRequest {
 export async function createIssuingCaRequest(input: { keyStore: KeyStore; algorithm: KeyAlgorithm; name: NameInput }): Promise<IssuingCaRequest> {
   const profile = PROFILES['issuing-ca'];
   const { key, signer } = await newKey(input.keyStore, input.algorithm, `issuing-ext-${input.algorithm.toLowerCase()}`, profile);
-  const csr = new pkijs.CertificationRequest();
-  csr.version = 0;
-  csr.subject = buildName(input.name);
-  csr.subjectPublicKeyInfo = spkiFromDer(key.publicKeySpki);
-  csr.signatureAlgorithm = signatureAlgorithmIdentifier(signer.scheme);
-  const tbs = new Uint8Array(csr['encodeTBS']().toBER());
-  csr.tbsView = tbs;
-  const sig = await signer.sign(tbs);
-  csr.signatureValue = new asn1js.BitString({ valueHex: toArrayBuffer(sig) });
-  const csrDer = new Uint8Array(csr.toSchema(false).toBER());
+  const csr = await buildCsr({ signer, subject: input.name });
+  const csrDer = csr.der;
   return Object.freeze({ key, signer, csrDer, csrPem: derToPem(csrDer, 'CERTIFICATE REQUEST') });
 }
 

@@ -12,3 +12,4 @@ export * from './issueCertificate.ts';
 export * from './createHierarchy.ts';
 export * from './buildCrl.ts';
 export * from './validatePath.ts';
+export * from './buildCsr.ts';

@@ -15,7 +15,8 @@ export type NameInput = string | readonly NameAttribute[];
 export function buildName(input: NameInput): pkijs.RelativeDistinguishedNames {
   const attrs: readonly NameAttribute[] = typeof input === 'string' ? [{ type: 'CN', value: input }] : input;
   if (attrs.length === 0) throw new KexinError('CA_SUBJECT_INVALID', 'a name needs at least one attribute', 400, { attribute: 'CN' });
-  const rdn = new pkijs.RelativeDistinguishedNames();
+  // One attribute per RDN (pkijs would put them all in one multi-valued SET).
+  const sets: asn1js.Set[] = [];
   for (const a of attrs) {
     const oid = ATTRIBUTE_OIDS[a.type];
     if (!oid || typeof a.value !== 'string' || a.value.length === 0) {
@@ -24,9 +25,10 @@ export function buildName(input: NameInput): pkijs.RelativeDistinguishedNames {
     const value = a.type === 'C' || a.type === 'serialNumber' ? new asn1js.PrintableString({ value: a.value })
       : a.type === 'emailAddress' ? new asn1js.IA5String({ value: a.value })
         : new asn1js.Utf8String({ value: a.value });
-    rdn.typesAndValues.push(new pkijs.AttributeTypeAndValue({ type: oid, value }));
+    sets.push(new asn1js.Set({ value: [new pkijs.AttributeTypeAndValue({ type: oid, value }).toSchema()] }));
   }
-  return rdn;
+  const der = new asn1js.Sequence({ value: sets }).toBER();
+  return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(der).result });
 }
 
 export function buildNameDer(input: NameInput): Uint8Array {
