@@ -1,0 +1,109 @@
+/**
+ * Environment configuration, validated once at start. A bad value stops the process with a message
+ * naming the variable (ConfigError), never a later surprise.
+ */
+import { resolve } from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** External PostgreSQL; undefined means the embedded PGlite under `dataDir/pgdata`. */
+  readonly databaseUrl: string | undefined;
+  /** Becomes the operator token when the data dir is first initialised. */
+  readonly bootstrapToken: string | undefined;
+  readonly keys: KeyStoreConfig;
+  /** Public base URL written into certificates (CRL DP, AIA). */
+  readonly publicUrl: string;
+  readonly logLevel: string;
+  /** Test-only behaviour (e.g. pinned face challenges); refused unless NODE_ENV=test. */
+  readonly testMode: boolean;
+}
+
+export type KeyStoreConfig =
+  | { readonly backend: 'file'; readonly dir: string; readonly passphrase: string | undefined }
+  | { readonly backend: 'pkcs11'; readonly library: string; readonly tokenLabel: string; readonly pin: string };
+
+export class ConfigError extends Error {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65535) throw new ConfigError(name, `must be a TCP port (0-65535), got "${raw}"`);
+  return Number(raw);
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '') throw new ConfigError(name, 'is set but empty');
+  return raw;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = nonEmpty(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user@host:port/db)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must use postgres:// or postgresql://, got ${url.protocol}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const host = nonEmpty(env, 'HOST') ?? '127.0.0.1';
+  const p = port(env, 'PORT', 8080);
+  const dataDir = resolve(cwd, nonEmpty(env, 'KEXIN_DATA_DIR') ?? './data');
+  const bootstrapToken = nonEmpty(env, 'KEXIN_BOOTSTRAP_TOKEN');
+  if (bootstrapToken !== undefined && bootstrapToken.length < 16) {
+    throw new ConfigError('KEXIN_BOOTSTRAP_TOKEN', 'must be at least 16 characters');
+  }
+  const backend = nonEmpty(env, 'KEXIN_KEY_BACKEND') ?? 'file';
+  let keys: KeyStoreConfig;
+  if (backend === 'file') {
+    keys = { backend, dir: resolve(dataDir, 'keys'), passphrase: nonEmpty(env, 'KEXIN_KEY_PASSPHRASE') };
+  } else if (backend === 'pkcs11') {
+    const library = nonEmpty(env, 'KEXIN_PKCS11_LIBRARY');
+    const pin = nonEmpty(env, 'KEXIN_PKCS11_PIN');
+    if (!library) throw new ConfigError('KEXIN_PKCS11_LIBRARY', 'is required with KEXIN_KEY_BACKEND=pkcs11');
+    if (!pin) throw new ConfigError('KEXIN_PKCS11_PIN', 'is required with KEXIN_KEY_BACKEND=pkcs11');
+    keys = { backend, library, pin, tokenLabel: nonEmpty(env, 'KEXIN_PKCS11_TOKEN') ?? 'kexin' };
+  } else {
+    throw new ConfigError('KEXIN_KEY_BACKEND', `must be "file" or "pkcs11", got "${backend}"`);
+  }
+  const publicUrl = (nonEmpty(env, 'KEXIN_PUBLIC_URL') ?? `http://${host.includes(':') ? `[${host}]` : host}:${p}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError('KEXIN_PUBLIC_URL', 'is not a URL');
+  }
+  const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `unknown level "${logLevel}"`);
+  }
+  return Object.freeze({
+    port: p,
+    host,
+    dataDir,
+    databaseUrl: databaseUrl(env),
+    bootstrapToken,
+    keys: Object.freeze(keys),
+    publicUrl,
+    logLevel,
+    testMode: env.NODE_ENV === 'test',
+  });
+}

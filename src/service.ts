@@ -1,0 +1,111 @@
+/**
+ * Starting and stopping the service, as an ordered list of steps:
+ * data dir → (lock, if embedded) → database → migrations → key store → instance → modules → HTTP.
+ */
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp, type ModulePlugin } from './api/app.ts';
+import { createOperatorTokenRegistry, generateToken, initialiseInstance, type OperatorTokenRegistry } from './api/operatorTokens.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { KeyStore } from './crypto/keyStore.ts';
+import { acquireDataDirLock, cliTokenPath, writeSecretFile, type DataDirLock } from './dataDirLock.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+
+/** Everything a module needs from the running service. */
+export interface ServiceContext {
+  readonly config: Config;
+  readonly db: Database;
+  readonly keyStore: KeyStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly operators: OperatorTokenRegistry;
+}
+
+/** A module: prepares its state at start (e.g. the CA hierarchy) and contributes routes. */
+export interface ServiceModule {
+  readonly name: string;
+  start(ctx: ServiceContext): Promise<{ routes?: ModulePlugin[]; stop?: () => Promise<void> }>;
+}
+
+export interface StartOptions {
+  readonly logger: Logger;
+  readonly openKeyStore: (config: Config, logger: Logger) => Promise<KeyStore>;
+  readonly modules: readonly ServiceModule[];
+  readonly clock?: Clock;
+  /** Listen on HTTP (default true); false for in-process tests that use `app.inject`. */
+  readonly listen?: boolean;
+  /** Where the one-time generated bootstrap token is shown. */
+  readonly announceToken?: (token: string) => void;
+}
+
+export interface RunningService {
+  readonly app: FastifyInstance;
+  readonly ctx: ServiceContext;
+  readonly url: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, opts: StartOptions): Promise<RunningService> {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  let ready = false;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    let lock: DataDirLock | undefined;
+    if (!config.databaseUrl) {
+      lock = acquireDataDirLock(config.dataDir);
+      cleanups.push(() => lock!.release());
+    }
+    const db = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+    cleanups.push(() => db.close());
+    const { applied } = await migrate(db.pool);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+
+    const keyStore = await opts.openKeyStore(config, logger);
+    cleanups.push(() => keyStore.close());
+
+    const init = await initialiseInstance(db.pool, { bootstrapToken: config.bootstrapToken, clock });
+    if (init.generatedToken) {
+      (opts.announceToken ?? ((t) => process.stdout.write(`\nOperator bearer token (shown once, store it safely):\n  ${t}\n\n`)))(init.generatedToken);
+    }
+    const operators = await createOperatorTokenRegistry(db.pool);
+    // The local CLI's token: lives as long as this process, readable only by the data dir's owner.
+    const cliToken = generateToken();
+    operators.addEphemeral(cliToken, { id: '00000000-0000-0000-0000-00000000c11c', name: 'local-cli' });
+
+    const ctx: ServiceContext = { config, db, keyStore, logger, clock, operators };
+    const routes: ModulePlugin[] = [];
+    for (const m of opts.modules) {
+      const started = await m.start(ctx);
+      if (started.stop) cleanups.push(started.stop);
+      routes.push(...(started.routes ?? []));
+    }
+
+    const app = await buildApp({ logger, operators, isReady: () => ready, modules: routes });
+    cleanups.push(() => app.close());
+    let url: string | undefined;
+    if (opts.listen !== false) {
+      await app.listen({ port: config.port, host: config.host });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.port;
+      url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      writeSecretFile(cliTokenPath(config.dataDir), cliToken);
+      lock?.publish(url);
+    } else {
+      await app.ready();
+    }
+    ready = true;
+    logger.info({ url, database: db.kind, keys: keyStore.backend }, 'kexin ready');
+    return { app, ctx, url, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('config', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, '/srv');
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/data', databaseUrl: undefined, publicUrl: 'http://127.0.0.1:8080' });
+    expect(c.keys).toEqual({ backend: 'file', dir: '/srv/data/keys', passphrase: undefined });
+  });
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ KEXIN_BOOTSTRAP_TOKEN: 'short' }, 'KEXIN_BOOTSTRAP_TOKEN'],
+    [{ KEXIN_KEY_BACKEND: 'vault' }, 'KEXIN_KEY_BACKEND'],
+    [{ KEXIN_KEY_BACKEND: 'pkcs11' }, 'KEXIN_PKCS11_LIBRARY'],
+    [{ KEXIN_DATA_DIR: '' }, 'KEXIN_DATA_DIR'],
+  ])('rejects %o naming %s', (env, variable) => {
+    let err: unknown;
+    try { loadConfig(env); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).variable).toBe(variable);
+    expect((err as Error).message).toContain(variable);
+  });
+});
