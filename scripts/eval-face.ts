@@ -129,12 +129,15 @@ async function analyseDir(engine: FaceEngine, dir: string, passive: boolean, lab
 const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, spoof: { type: 'string' }, out: { type: 'string', default: 'docs/face-eval' }, backend: { type: 'string', default: 'onnx' }, models: { type: 'string' } }, allowPositionals: false });
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, spoof: { type: 'string' }, out: { type: 'string', default: 'docs/face-eval' }, backend: { type: 'string', default: 'onnx' }, models: { type: 'string' }, 'embedding-norm': { type: 'string' } }, allowPositionals: false });
   if (!values.data && !values.spoof) throw new Error('usage: eval-face --data DIR [--spoof DIR] [--out DIR] [--backend onnx|tfjs] [--models DATADIR]');
   const out = values.out!;
   await mkdir(out, { recursive: true });
   const models = await loadModels(values.backend!, values.models);
-  const engine = createFaceEngine({ models });
+  // --embedding-norm SCALE,OFFSET overrides the embedding input normalisation (calibration experiments).
+  const en = values['embedding-norm']?.split(',').map(Number);
+  const engine = createFaceEngine({ models, embeddingNormalization: en ? { scale: en[0], offset: en[1] } : undefined });
+  if (en) console.log(`embedding input normalisation override: v * ${en[0]} + ${en[1]}`);
   const summary: Record<string, unknown> = { backend: models.backend, date: new Date().toISOString() };
   console.log(`backend: ${models.backend}`);
 

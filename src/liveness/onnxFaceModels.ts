@@ -20,7 +20,7 @@ import { DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDING_SIZE, MESH_POINTS, MODEL_I
 import type { FaceModels, ModelName } from './faceModels.ts';
 
 export const ONNX_ROLE_CANDIDATES: Readonly<Record<ModelName, readonly string[]>> = {
-  detector: ['facemesh-detection-short', 'blazeface-front', 'blazeface', 'detector'],
+  detector: ['face-detector', 'facemesh-detection-short', 'blazeface-front', 'blazeface', 'detector'],
   mesh: ['facemesh', 'mesh'],
   embedding: ['mobilefacenet', 'embedding'],
   antispoof: ['antispoof'],
