@@ -8,7 +8,7 @@
  * Skips, with a message, when the face data, chromium or ffmpeg is absent.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -128,6 +128,26 @@ describe.skipIf(missing.length > 0)('face check page in Chromium with a fake cam
     // the clip itself is fine: one live person, moving
     expect(v.result!.checks.find((c) => c.name === 'same_person')?.passed).toBe(true);
   }, 15 * MINUTES);
+
+  const verifyPhotos = async (a: string, b: string) => {
+    const read = (f: string) => readFileSync(path.join(FACEDATA, 'verify', f)).toString('base64');
+    const res = await fetch(`${server.url}/face/verify`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ probe: read(a), reference: read(b) }) });
+    expect(res.status).toBe(200);
+    const v = (await res.json()) as { match: boolean; score: number | null; threshold: number };
+    console.info(`[face e2e] verify ${a} ~ ${b}: match=${v.match} score=${v.score?.toFixed(4)} threshold=${v.threshold}`);
+    return v;
+  };
+
+  it('verifies two photos of one person as a match (real photos, /face/verify)', async () => {
+    expect((await verifyPhotos('barack_obama/1.jpg', 'barack_obama/2.jpg')).match).toBe(true);
+  }, 5 * MINUTES);
+
+  // KNOWN DEFECT of the engine as merged (face-pipeline fa8fa3f): mobilefacenet embeddings are nearly
+  // constant (cosine ≈ 1.000 between any two faces, on ONNX and TFJS alike), so every pair matches.
+  // `it.fails` keeps the suite honest: it turns red the day the engine is fixed — then make it `it`.
+  it.fails('does not match two different people (KNOWN DEFECT: near-constant embeddings)', async () => {
+    expect((await verifyPhotos('barack_obama/1.jpg', 'angelina_jolie/1.jpg')).match).toBe(false);
+  }, 5 * MINUTES);
 
   it('passes the head-turn clip on pinned turns', async () => {
     const v = await runPage(mjpeg.turns, ['turn_left', 'turn_right'], 'captureMs=2500&fps=8');
