@@ -8,7 +8,7 @@
  * Skips, with a message, when the face data, chromium or ffmpeg is absent.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,7 +36,23 @@ interface SessionView { id: string; state: string; actions: string[]; result: { 
 /** Chromium's fake capture reads MJPEG at 30 fps: resample so the clip plays in real time. */
 function toMjpeg(src: string, dir: string): string {
   const out = path.join(dir, `${path.basename(src).replace(/\.[^.]+$/, '')}.mjpeg`);
-  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-an', '-vf', 'fps=30,scale=trunc(iw/2)*2:trunc(ih/2)*2', '-q:v', '3', '-f', 'mjpeg', out]);
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', src, '-an', '-vf', 'fps=30,scale=trunc(iw/2)*2:trunc(ih/2)*2', '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'mjpeg', out]);
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+  return out;
+}
+
+/** A printed-photo / still-screen attack: one frame of the live clip (eyes open) as a 12 s camera stream. */
+function stillMjpeg(clip: string, dir: string): string {
+  const out = path.join(dir, 'still-photo.mjpeg');
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-ss', '0.1', '-i', clip, '-frames:v', '1', '-an', '-f', 'image2pipe', '-vcodec', 'png', '-']);
+  if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
+  const png = path.join(dir, 'still.png');
+  writeFileSync(png, r.stdout);
+  return loopStill(png, out);
+}
+
+function loopStill(png: string, out: string): string {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', '-loop', '1', '-i', png, '-t', '12', '-vf', 'fps=30,scale=trunc(iw/2)*2:trunc(ih/2)*2', '-pix_fmt', 'yuvj420p', '-q:v', '3', '-f', 'mjpeg', out]);
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr}`);
   return out;
 }
@@ -71,12 +87,12 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; url:
 describe.skipIf(missing.length > 0)('face check page in Chromium with a fake camera (real clips, real engine)', () => {
   let dir: string;
   let server: Awaited<ReturnType<typeof startServer>>;
-  let mjpeg: { blink: string; turns: string };
+  let mjpeg: { blink: string; turns: string; photo: string };
   const browsers: Browser[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'kexin-face-e2e-'));
-    mjpeg = { blink: toMjpeg(CLIPS.blink, dir), turns: toMjpeg(CLIPS.turns, dir) };
+    mjpeg = { blink: toMjpeg(CLIPS.blink, dir), turns: toMjpeg(CLIPS.turns, dir), photo: stillMjpeg(CLIPS.blink, dir) };
     server = await startServer(path.join(dir, 'data'));
     console.info(`[face e2e] service ${server.url}, networks: ${server.backend}`);
   }, 10 * MINUTES);
@@ -127,6 +143,13 @@ describe.skipIf(missing.length > 0)('face check page in Chromium with a fake cam
     expect(v.result!.reasons).toEqual(expect.arrayContaining(['MOUTH_NOT_OPENED']));
     // the clip itself is fine: one live person, moving
     expect(v.result!.checks.find((c) => c.name === 'same_person')?.passed).toBe(true);
+  }, 15 * MINUTES);
+
+  it('fails a still photo held to the camera (printed photo / still screen)', async () => {
+    const v = await runPage(mjpeg.photo, ['blink', 'open_mouth'], 'captureMs=2000&fps=8');
+    expect(v.state).toBe('failed');
+    expect(v.result!.reasons).toEqual(expect.arrayContaining(['NO_BLINK', 'MOUTH_NOT_OPENED']));
+    expect(v.result!.reasons.some((r) => r === 'STILL_IMAGE' || r === 'DUPLICATE_FRAMES')).toBe(true);
   }, 15 * MINUTES);
 
   const verifyPhotos = async (a: string, b: string) => {
