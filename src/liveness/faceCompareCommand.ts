@@ -1,12 +1,16 @@
 /**
  * `kexin face compare A.jpg B.jpg`: prints the same JSON as `POST /face/verify` (probe = A,
- * reference = B). When a service is running on the data dir, the request goes to it (so the decision
- * is audited like any other); otherwise the networks are loaded in-process from
+ * reference = B). When a service is running on the data dir (`ctx.remote`), the request goes to it, so
+ * the decision is audited like any other; otherwise the networks are loaded in-process from
  * `<dataDir>/models` and the comparison runs offline (not audited: nothing is decided for anyone).
- * Returns the process exit code: 0 when a result was printed (match or not), 1 on an error.
+ * Returns the exit code: 0 when a result was printed (match or not), 1 on an error (stderr:
+ * `kexin: CODE: detail`, the same codes as the API's problem documents).
+ *
+ * The context is structurally the CLI's `CommandContext` (src/cli/commands.ts), so wiring is
+ * `face: { words: 2, remote: true, run: (ctx) => faceCompareCommand(ctx.args[0], ctx.args[1], ctx) }`.
  */
 import { readFile } from 'node:fs/promises';
-import { serviceClientFor, type ServiceClient } from '../cli/serviceClient.ts';
+import type { ServiceClient } from '../cli/serviceClient.ts';
 import { KexinError } from '../errors.ts';
 import { createFaceEngine } from './faceEngine.ts';
 import type { FaceModels } from './faceModels.ts';
@@ -14,38 +18,38 @@ import { verifyResultFromCompare } from './faceService.ts';
 import { loadOnnxFaceModels } from './onnxFaceModels.ts';
 
 export interface FaceCompareContext {
-  readonly dataDir: string;
-  /** Where the JSON goes (default stdout). */
-  readonly out?: NodeJS.WritableStream;
-  /** Override the running-service lookup (tests); `null` forces in-process. */
-  readonly client?: ServiceClient | null;
+  readonly config: { readonly dataDir: string };
+  /** A running service holding the data dir, if any. */
+  readonly remote?: ServiceClient | undefined;
+  out(s: string): void;
+  err(s: string): void;
+  /** Networks for the in-process path (default: ONNX from `<dataDir>/models`). */
   readonly loadModels?: (dataDir: string) => Promise<FaceModels>;
 }
 
-export async function faceCompareCommand(pathA: string, pathB: string, ctx: FaceCompareContext): Promise<number> {
-  const out = ctx.out ?? process.stdout;
-  const print = (v: unknown) => out.write(`${JSON.stringify(v, null, 2)}\n`);
+export async function faceCompareCommand(pathA: string | undefined, pathB: string | undefined, ctx: FaceCompareContext): Promise<number> {
+  const fail = (code: string, detail: string) => { ctx.err(`kexin: ${code}: ${detail}`); return 1; };
+  if (!pathA || !pathB) return fail('USAGE', 'kexin face compare A.jpg B.jpg');
   try {
     const [a, b] = await Promise.all([readFile(pathA), readFile(pathB)]);
-    const client = ctx.client === undefined ? serviceClientFor(ctx.dataDir) : ctx.client;
-    if (client) {
-      const res = await client.request('POST', '/face/verify', { probe: a.toString('base64'), reference: b.toString('base64') });
-      print(res.json);
-      return res.status === 200 ? 0 : 1;
+    if (ctx.remote) {
+      const res = await ctx.remote.request('POST', '/face/verify', { probe: a.toString('base64'), reference: b.toString('base64') });
+      if (res.status !== 200) return fail(res.json?.code ?? String(res.status), res.json?.detail ?? res.json?.title ?? 'request failed');
+      ctx.out(JSON.stringify(res.json, null, 2));
+      return 0;
     }
-    const models = await (ctx.loadModels ?? loadOnnxFaceModels)(ctx.dataDir);
+    const models = await (ctx.loadModels ?? loadOnnxFaceModels)(ctx.config.dataDir);
     try {
       const engine = createFaceEngine({ models });
-      print(verifyResultFromCompare(await engine.compare(a, b)));
+      ctx.out(JSON.stringify(verifyResultFromCompare(await engine.compare(a, b)), null, 2));
       return 0;
     } finally {
       await models.dispose();
     }
   } catch (err) {
-    // Same stable codes as the API's problem documents (the local operator also sees 5xx messages).
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') print({ code: 'FILE_NOT_FOUND', detail: (err as Error).message });
-    else if (err instanceof KexinError) print({ code: err.code, status: err.status, detail: err.message, ...(err.details ?? {}) });
-    else print({ code: 'INTERNAL', status: 500, detail: err instanceof Error ? err.message : String(err) });
-    return 1;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fail('FILE_NOT_FOUND', (err as Error).message);
+    // The local operator sees 5xx messages too (e.g. FACE_MODELS_MISSING).
+    if (err instanceof KexinError) return fail(err.code, err.message);
+    return fail('INTERNAL', err instanceof Error ? err.message : String(err));
   }
 }
