@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/audit/auditLog.ts';
+import { fixedClock } from '../../../src/clock.ts';
 import { createFakeFaceModels, type FakeDetection } from '../../../src/liveness/fakeFaceModels.ts';
 import { createFaceModule } from '../../../src/liveness/module.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -164,5 +165,42 @@ describe('face module without built models', () => {
     const res = await svc.app.inject({ method: 'POST', url: '/face/sessions', headers: svc.auth, payload: {} });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'FACE_MODELS_MISSING' });
+  });
+});
+
+describe('face sessions over HTTP: expiry and lockout', () => {
+  let svc: TestService;
+  const clock = fixedClock('2026-11-23T09:00:00Z');
+  beforeAll(async () => {
+    svc = await startTestService({
+      clock,
+      modules: [createFaceModule({
+        loadModels: async () => createFakeFaceModels({ detections: [face], mesh: MESH }),
+        thresholds: { quality: { minInterEyePx: 10 } },
+        lockout: { maxFailures: 2, windowMs: 60_000 },
+      })],
+    });
+  });
+  afterAll(async () => { await svc?.stop(); });
+  const post = (url: string, payload: unknown, headers: Record<string, string> = svc.auth) => svc.app.inject({ method: 'POST', url, payload: payload as object, headers });
+
+  it('answers 410 for an expired session and 423 for a locked subject', async () => {
+    const frames = await Promise.all(Array.from({ length: 10 }, async (_, i) => ({ image: b64(await noiseJpeg(160, 160, i + 20)), capturedAt: 5000 + i * 100 })));
+    const late = (await post('/face/sessions', { subjectId: 'pensioner-1' })).json();
+    clock.advance(60_001);
+    const gone = await post(`/face/sessions/${late.id}/frames`, { nonce: late.nonce, frames }, {});
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json()).toMatchObject({ code: 'FACE_SESSION_EXPIRED' });
+    for (let i = 0; i < 2; i++) {
+      const s = (await post('/face/sessions', { subjectId: 'pensioner-1' })).json();
+      expect((await post(`/face/sessions/${s.id}/frames`, { nonce: s.nonce, frames }, {})).json().state).toBe('failed');
+    }
+    const locked = await post('/face/sessions', { subjectId: 'pensioner-1' });
+    expect(locked.statusCode).toBe(423);
+    expect(locked.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(locked.json()).toMatchObject({ code: 'FACE_SUBJECT_LOCKED', lockedUntil: expect.any(String) });
+    expect((await post('/face/sessions', { subjectId: 'pensioner-2' })).statusCode).toBe(201);
+    clock.advance(60_001);
+    expect((await post('/face/sessions', { subjectId: 'pensioner-1' })).statusCode).toBe(201);
   });
 });
