@@ -98,6 +98,20 @@ async function getSession() {
   return api('POST', '/face/sessions', body, { authorization: `Bearer ${token}` });
 }
 
+// Counts frames the camera actually delivered, so a stalled camera (slow device, low light) never
+// yields the same picture twice: the server rejects byte-identical frames as a replay sign.
+function frameCounter(video) {
+  const c = { presented: 0, waiters: [] };
+  if (typeof video.requestVideoFrameCallback !== 'function') return null;
+  const tick = (_now, meta) => {
+    c.presented = meta.presentedFrames;
+    for (const w of c.waiters.splice(0)) w();
+    video.requestVideoFrameCallback(tick);
+  };
+  video.requestVideoFrameCallback(tick);
+  return c;
+}
+
 // Unmirrored frames, JPEG, with capture times in ms.
 function makeGrabber(video) {
   const scale = Math.min(1, MAX_SIDE / Math.max(video.videoWidth, video.videoHeight));
@@ -105,7 +119,13 @@ function makeGrabber(video) {
   canvas.width = Math.round(video.videoWidth * scale);
   canvas.height = Math.round(video.videoHeight * scale);
   const ctx = canvas.getContext('2d');
+  const counter = frameCounter(video);
+  let lastPresented = -1;
   return async () => {
+    if (counter && counter.presented === lastPresented) {
+      await Promise.race([new Promise((r) => counter.waiters.push(r)), sleep(500)]);
+    }
+    if (counter) lastPresented = counter.presented;
     const capturedAt = performance.timeOrigin + performance.now();
     ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
     const blob = await new Promise((r) => canvas.toBlob(r, 'image/jpeg', 0.85));
@@ -161,7 +181,9 @@ async function run() {
   } catch (err) {
     window.__faceError = { code: err.code || err.name, message: String(err.message) };
     say(['出现问题', 'Something went wrong']);
-    showResult(false, [REASONS[err.code] || ['请重试或联系工作人员', 'Please try again or ask staff for help']]);
+    const camera = err.name === 'NotAllowedError' || err.name === 'NotFoundError' || err.name === 'NotReadableError';
+    showResult(false, [camera ? ['无法使用摄像头，请允许使用或联系工作人员', 'The camera is not available: allow it, or ask staff for help']
+      : REASONS[err.code] || ['请重试或联系工作人员', 'Please try again or ask staff for help']]);
     document.body.dataset.result = 'error';
     state('done');
     if (err.code === 'NO_SESSION') $('tokenForm').hidden = false;
