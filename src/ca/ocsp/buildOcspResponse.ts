@@ -91,7 +91,7 @@ function certStatusAsn1(answer: CertificateStatusAnswer): asn1js.AsnType {
 }
 
 /** Which responder answers: the one issuer every recognised CertID names, or null (unauthorized). */
-function selectResponder(parsed: ParsedOcspRequest, responders: readonly PreparedResponder[]): { responder: PreparedResponder; matched: boolean[] } | null {
+export function selectResponder(parsed: ParsedOcspRequest, responders: readonly PreparedResponder[]): { responder: PreparedResponder; matched: boolean[] } | null {
   let chosen: PreparedResponder | undefined;
   const matched: boolean[] = [];
   for (const { certId } of parsed.requests) {

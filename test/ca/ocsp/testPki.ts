@@ -2,7 +2,7 @@
  * A small PKI made with the openssl CLI for OCSP/TSA interop tests (independent of Kexin's own
  * certificate builder): root → issuing CA → { delegated OCSP responder, TSA, two leaves }.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,15 +30,10 @@ export function openssl(args: string[], opts: { cwd?: string; input?: Uint8Array
   return execFileSync('openssl', args, { cwd: opts.cwd, input: opts.input, encoding: 'latin1', stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-/** Like `openssl` but returns stdout+stderr and the exit status instead of throwing. */
+/** Like `openssl` but returns stdout+stderr (openssl prints "Response verify OK" to stderr) and the exit status. */
 export function opensslAll(args: string[], cwd?: string): { status: number; out: string } {
-  try {
-    const out = execFileSync('openssl', args, { cwd, encoding: 'latin1', stdio: ['pipe', 'pipe', 'pipe'] });
-    return { status: 0, out };
-  } catch (e) {
-    const err = e as { status: number; stdout: string; stderr: string };
-    return { status: err.status ?? 1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
+  const r = spawnSync('openssl', args, { cwd, encoding: 'latin1' });
+  return { status: r.status ?? 1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
 const EXT = `
