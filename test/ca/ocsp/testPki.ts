@@ -24,6 +24,7 @@ export interface TestPki {
    */
   readonly signer: (name: 'ocsp' | 'tsa' | 'issuing', opts?: { count?: { n: number }; sm2UserId?: Uint8Array }) => Signer;
   readonly leafSerials: { leaf1: string; leaf2: string };
+  readonly privateKey: (name: string) => KeyObject;
 }
 
 export function openssl(args: string[], opts: { cwd?: string; input?: Uint8Array } = {}): string {
@@ -106,6 +107,6 @@ export function makeTestPki(kind: 'ec' | 'sm2' = 'ec'): TestPki {
       },
     };
   };
-  return { dir, kind, scheme, path, der, signer, leafSerials: { leaf1: '0a1b2c3d4e5f', leaf2: '7f00ff01' } };
+  return { dir, kind, scheme, path, der, signer, privateKey: (n: string) => keys.get(n)!, leafSerials: { leaf1: '0a1b2c3d4e5f', leaf2: '7f00ff01' } };
 }
 
