@@ -67,8 +67,16 @@ function isPrepared(r: OcspResponderConfig | PreparedResponder): r is PreparedRe
   return typeof (r as PreparedResponder).matches === 'function';
 }
 
+/** Prepared responders per config object, so passing the same configs again costs no parsing. */
+const preparedCache = new WeakMap<OcspResponderConfig, PreparedResponder>();
+
 export function prepareResponders(configs: readonly (OcspResponderConfig | PreparedResponder)[]): PreparedResponder[] {
-  return configs.map((c) => (isPrepared(c) ? c : prepareResponder(c)));
+  return configs.map((c) => {
+    if (isPrepared(c)) return c;
+    let p = preparedCache.get(c);
+    if (!p) preparedCache.set(c, (p = prepareResponder(c)));
+    return p;
+  });
 }
 
 const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);

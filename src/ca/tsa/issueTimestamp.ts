@@ -146,6 +146,18 @@ function derSetOf(elements: asn1js.AsnType[]): asn1js.Set {
 const attribute = (oid: string, value: asn1js.AsnType) =>
   new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oid }), new asn1js.Set({ value: [value] })] });
 
+/** Parsed TSA certificates, per DER buffer (configs are long-lived). */
+const parsedCerts = new WeakMap<Uint8Array, { subject: pkijs.RelativeDistinguishedNames; issuer: pkijs.RelativeDistinguishedNames; serialNumber: asn1js.Integer; spki: Uint8Array }>();
+function tsaCertificate(der: Uint8Array) {
+  let c = parsedCerts.get(der);
+  if (!c) {
+    const cert = pkijs.Certificate.fromBER(Uint8Array.from(der));
+    c = { subject: cert.subject, issuer: cert.issuer, serialNumber: cert.serialNumber, spki: new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER()) };
+    parsedCerts.set(der, c);
+  }
+  return c;
+}
+
 const eq = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
 
 function fail(failInfo: PkiFailureInfo, reason: string): TimestampResult {
@@ -168,8 +180,8 @@ export async function issueTimestamp(options: TimestampOptions): Promise<Timesta
   try {
     checkAccuracy(tsa.accuracy);
     const serialOctets = positiveIntegerOctets(options.serial);
-    const cert = pkijs.Certificate.fromBER(Uint8Array.from(tsa.certDer));
-    if (!eq(new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER()), tsa.signer.publicKeySpki)) {
+    const cert = tsaCertificate(tsa.certDer);
+    if (!eq(cert.spki, tsa.signer.publicKeySpki)) {
       throw new Error('the TSA signer key is not the key of the TSA certificate');
     }
     const now = clock.now();
