@@ -201,6 +201,17 @@ describe('malformed and fuzzed requests', () => {
     }
     expect(tally.get('malformedRequest')).toBeGreaterThan(0);
     expect(tally.get('successful')).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a failing lookup or signer gives internalError (2), not an exception', async () => {
+    const req = request(ec, ['-issuer', 'issuing.pem', '-serial', '0x01', '-no_nonce']).der;
+    const errors: unknown[] = [];
+    let ans = await respond({ request: req, responders: [responder(ec)], lookup: async () => { throw new Error('db down'); }, clock: fixedClock(new Date()), onError: (e) => errors.push(e) });
+    expect(ans).toMatchObject({ responseStatus: 'internalError', der: ocspErrorResponse('internalError') });
+    const broken = { ...responder(ec), signer: { ...ec.signer('ocsp'), sign: async () => { throw new Error('HSM gone'); } } };
+    ans = await respond({ request: req, responders: [broken], lookup, clock: fixedClock(new Date()), onError: (e) => errors.push(e) });
+    expect(ans.responseStatus).toBe('internalError');
+    expect(errors).toHaveLength(2);
   });
 });
 

@@ -211,5 +211,5 @@ describe('rejections are TimeStampResps with PKIStatus rejection and a PKIFailur
     }
     expect(tally.granted).toBeGreaterThan(0);
     expect(tally.rejected).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });
