@@ -148,41 +148,30 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
 
   const p11 = acquireModule(library);
   let session: Handle;
+  let slot: Handle;
   let mechanisms: Set<number>;
-  try {
-    const slots = p11.C_GetSlotList(true);
-    let slot: Handle | undefined;
-    if (options.tokenLabel !== undefined) {
-      slot = slots.find((s) => p11.C_GetTokenInfo(s).label.trim() === options.tokenLabel);
-      if (!slot) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 token labelled "${options.tokenLabel}" in ${library}`, 503);
-    } else {
-      const n = options.slot!;
-      slot = slots[n] ?? slots.find((s) => ulong(s) === n);
-      if (!slot) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 slot ${n} with a token in ${library}`, 503);
-    }
-    mechanisms = new Set(p11.C_GetMechanismList(slot));
-    session = p11.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+
+  /** Opens a R/W session on `slot` and logs the user in (or checks the PIN against the earlier login). */
+  function openLoggedInSession(): Handle {
+    const s = p11.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
     // Login state belongs to the application, not the session: when another store on the same token is
     // already logged in, C_Login cannot check this PIN, so compare it with the one that logged in.
     const pins = modules.get(library)!.pins;
     const slotKey = slot.toString('hex');
     const known = pins.get(slotKey);
-    const samePin = (a: string, b: string) => {
-      const x = createHash('sha256').update(a).digest();
-      const y = createHash('sha256').update(b).digest();
-      return timingSafeEqual(x, y);
-    };
+    const samePin = (a: string, b: string) =>
+      timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
     try {
-      p11.C_Login(session, pkcs11.CKU_USER, pin);
+      p11.C_Login(s, pkcs11.CKU_USER, pin);
       pins.set(slotKey, pin);
     } catch (err) {
       const alreadyIn = err instanceof pkcs11.Pkcs11Error && err.code === pkcs11.CKR_USER_ALREADY_LOGGED_IN;
       if (alreadyIn && known !== undefined && !samePin(known, pin)) {
-        p11.C_CloseSession(session);
+        p11.C_CloseSession(s);
         throw new KexinError('KEY_STORE_LOCKED', `PKCS#11 login refused: wrong user PIN for the token in ${library}`, 503);
       }
       if (!alreadyIn) {
-        p11.C_CloseSession(session);
+        p11.C_CloseSession(s);
         const wrongPin = err instanceof pkcs11.Pkcs11Error && (err.code === pkcs11.CKR_PIN_INCORRECT || err.code === pkcs11.CKR_PIN_LOCKED);
         throw new KexinError(
           'KEY_STORE_LOCKED',
@@ -193,6 +182,23 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
         );
       }
     }
+    return s;
+  }
+
+  try {
+    const slots = p11.C_GetSlotList(true);
+    let found: Handle | undefined;
+    if (options.tokenLabel !== undefined) {
+      found = slots.find((s) => p11.C_GetTokenInfo(s).label.trim() === options.tokenLabel);
+      if (!found) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 token labelled "${options.tokenLabel}" in ${library}`, 503);
+    } else {
+      const n = options.slot!;
+      found = slots[n] ?? slots.find((s) => ulong(s) === n);
+      if (!found) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 slot ${n} with a token in ${library}`, 503);
+    }
+    slot = found;
+    mechanisms = new Set(p11.C_GetMechanismList(slot));
+    session = openLoggedInSession();
   } catch (err) {
     releaseModule(library);
     throw err;
@@ -387,15 +393,44 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
     }
   }
 
-  /** Token failures become KEY_STORE_UNAVAILABLE naming the PKCS#11 return value; Kexin errors pass through. */
+  /** Return values after which the session (or its login) is gone: reopen once and retry. */
+  const SESSION_LOST = new Set([
+    pkcs11.CKR_SESSION_HANDLE_INVALID,
+    pkcs11.CKR_SESSION_CLOSED,
+    pkcs11.CKR_USER_NOT_LOGGED_IN,
+    pkcs11.CKR_DEVICE_REMOVED,
+    pkcs11.CKR_TOKEN_NOT_PRESENT,
+  ]);
+  /** Object handles go stale when the object is destroyed or the session changes: look the key up again. */
+  const HANDLE_STALE = new Set([pkcs11.CKR_KEY_HANDLE_INVALID, pkcs11.CKR_OBJECT_HANDLE_INVALID]);
+
+  /**
+   * Runs `fn` on the session, serialised. A lost session is reopened (and logged in) once; a stale key
+   * handle is looked up again once. Other token failures become KEY_STORE_UNAVAILABLE naming the CKR.
+   */
   function tokenCall<T>(operation: string, fn: () => Promise<T> | T): Promise<T> {
     return serial(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        if (err instanceof KexinError || err instanceof TypeError) throw err;
-        const code = err instanceof pkcs11.Pkcs11Error ? ckrName(err.code) : undefined;
-        throw new KexinError('KEY_STORE_UNAVAILABLE', `PKCS#11 ${operation} failed${code ? ` (${code})` : ''}`, 503, undefined, { cause: err });
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (err instanceof KexinError || err instanceof TypeError) throw err;
+          const code = err instanceof pkcs11.Pkcs11Error ? err.code : undefined;
+          if (attempt === 0 && code !== undefined && (SESSION_LOST.has(code) || HANDLE_STALE.has(code))) {
+            infos.clear();
+            if (SESSION_LOST.has(code)) {
+              try {
+                p11.C_CloseSession(session);
+              } catch {
+                // already gone
+              }
+              session = openLoggedInSession();
+            }
+            continue;
+          }
+          const name = code !== undefined ? ckrName(code) : undefined;
+          throw new KexinError('KEY_STORE_UNAVAILABLE', `PKCS#11 ${operation} failed${name ? ` (${name})` : ''}`, 503, undefined, { cause: err });
+        }
       }
     });
   }

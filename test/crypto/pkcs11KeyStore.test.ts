@@ -155,6 +155,34 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
     }
   });
 
+  it('recovers when the token closes every session under it (re-opens and logs in again)', async () => {
+    const p11 = pkcs11ModuleFor(library!)!;
+    const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === tokenLabel)!;
+    await store.sign(created[0].id, 'ECDSA-SHA256', data); // handle cached
+    p11.C_CloseAllSessions(slot); // also ends the login
+    const sig = await store.sign(created[0].id, 'ECDSA-SHA256', data);
+    expect(verifySignature(created[0].publicKeySpki, 'ECDSA-SHA256', data, sig)).toBe(true);
+  });
+
+  it('a key destroyed on the token behind the store is KEY_NOT_FOUND, not a raw PKCS#11 error', async () => {
+    const doomed = await store.createKey('ECDSA-P256', 'doomed');
+    await store.sign(doomed.id, 'ECDSA-SHA256', data); // handle cached
+    const p11 = pkcs11ModuleFor(library!)!;
+    const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === tokenLabel)!;
+    const session = p11.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+    try {
+      for (const cls of [pkcs11.CKO_PRIVATE_KEY, pkcs11.CKO_PUBLIC_KEY]) {
+        p11.C_FindObjectsInit(session, [{ type: pkcs11.CKA_CLASS, value: cls }, { type: pkcs11.CKA_ID, value: pkcs11IdOf(doomed.id)! }]);
+        const [h] = p11.C_FindObjects(session, 1);
+        p11.C_FindObjectsFinal(session);
+        p11.C_DestroyObject(session, h);
+      }
+    } finally {
+      p11.C_CloseSession(session);
+    }
+    await expect(store.sign(doomed.id, 'ECDSA-SHA256', data)).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
+  });
+
   it('a new store instance (after the old one closed) finds every key by id and signs', { timeout: 60_000 }, async () => {
     await store.close();
     expect(pkcs11ModuleFor(library!)).toBeUndefined(); // last store closed: module finalised
