@@ -81,7 +81,7 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
     rmSync(root, { recursive: true, force: true });
   });
 
-  const algorithms: KeyAlgorithm[] = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'Ed25519'];
+  const algorithms: KeyAlgorithm[] = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'Ed25519'];
   it('generates keys in the token and every scheme verifies with verifySignature and openssl', { timeout: 120_000 }, async () => {
     for (const algorithm of algorithms) {
       const key = await store.createKey(algorithm, `hsm-${algorithm}`);
