@@ -84,9 +84,9 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
   const algorithms: KeyAlgorithm[] = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'Ed25519'];
   it('generates keys in the token and every scheme verifies with verifySignature and openssl', { timeout: 120_000 }, async () => {
     for (const algorithm of algorithms) {
-      const key = await store.createKey(algorithm, `hsm-${algorithm}`);
+      const key = await store.createKey(algorithm, `hsm-${algorithm}-可信`);
       created.push(key);
-      expect(key).toMatchObject({ algorithm, label: `hsm-${algorithm}`, backend: 'pkcs11' });
+      expect(key).toMatchObject({ algorithm, label: `hsm-${algorithm}-可信`, backend: 'pkcs11' });
       expect(createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' }).asymmetricKeyType).toBe(
         algorithm === 'Ed25519' ? 'ed25519' : algorithm.startsWith('RSA') ? 'rsa' : 'ec',
       );
