@@ -149,7 +149,13 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
   const privateKeys = new Map<string, Promise<KeyObject>>();
   let ready: Promise<void> | undefined;
   let closed = false;
-  const init = () => (ready ??= ensurePrivateDir(dir, logger));
+  const init = () => {
+    if (!ready) {
+      ready = ensurePrivateDir(dir, logger);
+      ready.catch(() => (ready = undefined)); // a failed mkdir/chmod is retried on the next call
+    }
+    return ready;
+  };
   const assertOpen = () => {
     if (closed) throw new TypeError('file key store is closed');
   };
