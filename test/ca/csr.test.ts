@@ -115,6 +115,13 @@ describe('CSR checks', () => {
     expect(code(() => checkCsr(bad.der, PROFILES.server))).toBe('CA_SAN_INVALID');
   });
 
+  it('multi-valued RDN (openssl -multivalue-rdn) and a server CN missing from the SANs → CA_SUBJECT_INVALID', () => {
+    const mv = opensslCsr('mv', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/C=CN/O=Kexin+CN=a', ['-multivalue-rdn']);
+    expect(code(() => checkCsr(mv, PROFILES.staff))).toBe('CA_SUBJECT_INVALID');
+    const srv = opensslCsr('cn', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=other.example.cn', ['-addext', 'subjectAltName=DNS:a.example.cn']);
+    expect(code(() => checkCsr(srv, PROFILES.server))).toBe('CA_SUBJECT_INVALID');
+  });
+
   it('unknown profile → CA_PROFILE_UNKNOWN; malformed input → CA_CSR_MALFORMED / CA_PEM_MALFORMED', () => {
     expect(code(() => getProfile('superuser'))).toBe('CA_PROFILE_UNKNOWN');
     expect(code(() => getProfile('__proto__'))).toBe('CA_PROFILE_UNKNOWN');
@@ -146,6 +153,11 @@ describe('issuance policy', () => {
   it('internal profiles cannot be requested', () => {
     expect(code(() => prepareCertificate({ csr: csrPem, profile: 'issuing-ca', issuer: h.issuingCa, serial: newSerial(), clock: fixedClock(NOW), baseUrl: BASE_URL }))).toBe('CA_PROFILE_INTERNAL');
     expect(code(() => prepareCertificate({ csr: csrPem, profile: 'nope', issuer: h.issuingCa, serial: newSerial(), clock: fixedClock(NOW), baseUrl: BASE_URL }))).toBe('CA_PROFILE_UNKNOWN');
+  });
+
+  it('a CSR checked for one profile cannot be issued under another', () => {
+    const checked = checkCsr(csrPem, PROFILES.person);
+    expect(code(() => prepareCertificate({ csr: checked, profile: 'token-signer', issuer: h.issuingCa, serial: newSerial(), clock: fixedClock(NOW), baseUrl: BASE_URL }))).toBe('CA_CSR_PROFILE_MISMATCH');
   });
 
   it('validity: profile maximum by default, longer requests refused', () => {
