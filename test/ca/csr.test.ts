@@ -101,6 +101,13 @@ describe('CSR checks', () => {
     expect(code(() => checkCsr(csr, PROFILES.person))).toBe('CA_CSR_ALGORITHM_UNSUPPORTED');
   });
 
+  it('RSA-PSS CSRs: salt = digest length accepted; OpenSSL\'s default (max) salt refused as unsupported', () => {
+    const ok = opensslCsr('pss', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], '/CN=pss', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest']);
+    expect(checkCsr(ok, PROFILES.person).signatureScheme).toBe('RSA-PSS-SHA256');
+    openssl(['req', '-new', '-key', `${dir}/pss.key`, '-subj', '/CN=pss', '-sigopt', 'rsa_padding_mode:pss', '-out', `${dir}/pss-max.csr`]);
+    expect(code(() => checkCsr(readFileSync(`${dir}/pss-max.csr`, 'utf8'), PROFILES.person))).toBe('CA_CSR_ALGORITHM_UNSUPPORTED');
+  });
+
   it('SM2 CSR from openssl (-sm3 -sigopt distid) verifies with the default ID; another ID fails', () => {
     const ok = opensslCsr('sm2', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2'], '/CN=张三', ['-sm3', '-sigopt', 'distid:1234567812345678']);
     expect(checkCsr(ok, PROFILES.person).keyAlgorithm).toBe('SM2');
