@@ -92,7 +92,7 @@ function secondsFloor(d: Date): Date {
 }
 
 /** Facts about an issuer that planning needs. */
-interface IssuerFacts {
+export interface IssuerFacts {
   readonly name: Uint8Array;
   readonly spki: Uint8Array;
   readonly keyId: Uint8Array;
