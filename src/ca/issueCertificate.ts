@@ -92,7 +92,7 @@ function secondsFloor(d: Date): Date {
 }
 
 /** Facts about an issuer that planning needs. */
-interface IssuerFacts {
+export interface IssuerFacts {
   readonly name: Uint8Array;
   readonly spki: Uint8Array;
   readonly keyId: Uint8Array;
@@ -212,6 +212,9 @@ export function prepareCertificate(input: PrepareInput): CertificatePlan {
   }
   if (profile.name === 'root-ca') throw new KexinError('CA_PROFILE_INTERNAL', 'root certificates are self-signed by createRootCa', 403);
   const checked = isChecked(input.csr) ? input.csr : checkCsr(input.csr, profile);
+  if (checked.profile !== profile.name) {
+    throw new KexinError('CA_CSR_PROFILE_MISMATCH', `CSR was checked for profile ${checked.profile}, not ${profile.name}`, 400);
+  }
   const issuer = issuerFacts(input.issuer, !!profile.ca);
   return buildPlan({
     profile,
