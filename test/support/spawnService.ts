@@ -1,0 +1,82 @@
+/**
+ * Runs the real service (`node src/cli.ts serve`) as a child process on a free port, for tests that
+ * drive it over HTTP with external tools, or kill it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { tempDir } from './database.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SERVICE_TOKEN = 'spawned-service-operator-token-01';
+
+export interface SpawnedService {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly env: Record<string, string>;
+  readonly child: ChildProcess;
+  readonly logs: string[];
+  /** fetch with the operator token. */
+  op(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+/** A fresh database URL on the real server when DATABASE_URL is set (CI's second run), else undefined. */
+export async function freshDatabaseUrl(): Promise<string | undefined> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return undefined;
+  const name = `kexin_p_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function spawnService(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<SpawnedService> {
+  const dataDir = opts.dataDir ?? tempDir();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'test',
+    PORT: '0',
+    KEXIN_DATA_DIR: dataDir,
+    KEXIN_BOOTSTRAP_TOKEN: SERVICE_TOKEN,
+    KEXIN_KEY_PASSPHRASE: 'test-passphrase-not-secret',
+    LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, ['src/cli.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: string[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start in 120 s:\n${logs.join('')}`)), 120_000);
+    const onLine = (chunk: Buffer) => {
+      const text = chunk.toString();
+      logs.push(text);
+      for (const line of text.split('\n')) {
+        if (!line.includes('kexin ready')) continue;
+        try {
+          const u = JSON.parse(line).url;
+          if (u) { clearTimeout(timer); resolve(u); }
+        } catch { /* partial line */ }
+      }
+    };
+    child.stdout!.on('data', onLine);
+    child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`service exited with ${code}:\n${logs.join('')}`)); });
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    url, dataDir, env, child, logs,
+    op: (path, init = {}) => fetch(url + path, { ...init, headers: { authorization: `Bearer ${SERVICE_TOKEN}`, ...(init.headers ?? {}) } }),
+    async stop() {
+      if (child.exitCode === null) { child.kill('SIGTERM'); await exited; }
+    },
+    async kill9() {
+      if (child.exitCode === null) { child.kill('SIGKILL'); await exited; }
+    },
+  };
+}
