@@ -5,6 +5,7 @@
  * audited. Certificates of roots, issuing CAs and service keys are recorded like any other.
  */
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import { appendAudit } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import type { KeyAlgorithm, KeyStore } from '../crypto/keyStore.ts';
@@ -21,7 +22,9 @@ export interface HierarchyDeps {
   readonly keyStore: KeyStore;
   readonly clock: Clock;
   readonly publicUrl: string;
+  readonly logger?: Pick<Logger, 'warn'>;
 }
+
 
 const name = (cn: string): NameInput => [{ type: 'C', value: 'CN' }, { type: 'O', value: 'Kexin 可信' }, { type: 'CN', value: cn }];
 
@@ -63,7 +66,17 @@ export async function initialiseHierarchy(deps: HierarchyDeps): Promise<boolean>
   return withTransaction(deps.pool, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [CEREMONY_LOCK]);
     if ((await store.listCas(tx)).length > 0) return false;
+    const created: string[] = [];
+    const skipped: string[] = [];
     for (const f of FAMILIES) {
+      // A token without the family's algorithm (SoftHSM and many HSMs lack SM2) skips that family,
+      // loudly, rather than leaving the service without any CA.
+      if (!keyStore.algorithms.includes(f.rootAlgorithm) || !keyStore.algorithms.includes(f.algorithm)) {
+        skipped.push(f.prefix);
+        deps.logger?.warn({ family: f.prefix, backend: keyStore.backend }, `key store cannot create ${f.rootAlgorithm} keys: no ${f.label} hierarchy`);
+        continue;
+      }
+      created.push(f.prefix);
       const rootId = `${f.prefix}-root`;
       const issuingId = `${f.prefix}-issuing-1`;
       const root = await createRootCa({ keyStore, algorithm: f.rootAlgorithm, name: name(`Kexin ${f.label} Root CA`), clock, validityYears: 20 });
@@ -83,7 +96,7 @@ export async function initialiseHierarchy(deps: HierarchyDeps): Promise<boolean>
         await store.insertServiceKey(tx, { id: 'tsa-1', purpose: 'tsa', caId: issuingId, keyId: tsa.key.id, serial: tsa.serial }, clock.now());
       }
     }
-    await appendAudit(tx, { actor: 'system', action: 'ca.hierarchy.create', details: { families: FAMILIES.map((f) => f.prefix) } }, clock);
+    await appendAudit(tx, { actor: 'system', action: 'ca.hierarchy.create', details: { families: created, skipped } }, clock);
     return true;
   });
 }

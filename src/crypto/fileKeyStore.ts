@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import { KexinError } from '../errors.ts';
 import { generateKeyObject } from './generateKeyObject.ts';
-import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme, SignOptions } from './keyStore.ts';
+import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { schemesFor, signWithKeyObject } from './signatures.ts';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -236,6 +236,7 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
 
   return {
     backend: 'file',
+    algorithms: ALL_KEY_ALGORITHMS,
     async createKey(algorithm: KeyAlgorithm, label: string) {
       assertOpen();
       if (!KEY_ALGORITHMS.includes(algorithm)) {

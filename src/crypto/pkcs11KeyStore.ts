@@ -14,7 +14,7 @@ import { createHash, createPublicKey, randomUUID, timingSafeEqual } from 'node:c
 import { createRequire } from 'node:module';
 import type * as Pkcs11Types from 'pkcs11js';
 import { KexinError } from '../errors.ts';
-import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme, SignOptions } from './keyStore.ts';
+import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { SCHEMES, schemesFor } from './signatures.ts';
 
 type Pkcs11Module = typeof Pkcs11Types;
@@ -437,6 +437,8 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
 
   return {
     backend: 'pkcs11',
+    // PKCS#11 (v2.40, 3.0) defines no SM2 mechanism; everything else is created in the token.
+    algorithms: ALL_KEY_ALGORITHMS.filter((a) => a !== 'SM2'),
     createKey(algorithm: KeyAlgorithm, label: string) {
       if (typeof label !== 'string') return Promise.reject(new TypeError('label must be a string'));
       return tokenCall(`key generation (${algorithm})`, () => generate(algorithm, label));

@@ -9,27 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPkcs11KeyStore, pkcs11IdOf, pkcs11ModuleFor, rawEcdsaToDer } from '../../src/crypto/pkcs11KeyStore.ts';
 import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme } from '../../src/crypto/keyStore.ts';
 import { schemesFor, verifySignature } from '../../src/crypto/signatures.ts';
+import { findSoftHsm, hasSoftHsmUtil, initSoftHsmToken } from '../support/softhsm.ts';
 
 const pkcs11 = createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11Types;
-
-function findSoftHsm(): string | undefined {
-  const candidates = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so'];
-  for (const c of candidates) if (existsSync(c)) return c;
-  try {
-    const listed = execFileSync('dpkg', ['-L', 'libsofthsm2', 'softhsm2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return listed.split('\n').find((l) => l.endsWith('/libsofthsm2.so') && existsSync(l));
-  } catch {
-    return undefined;
-  }
-}
-function hasSoftHsmUtil(): boolean {
-  try {
-    execFileSync('softhsm2-util', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const library = findSoftHsm();
 const skipReason = !library ? 'SoftHSM2 library (libsofthsm2.so) not found' : !hasSoftHsmUtil() ? 'softhsm2-util not found' : undefined;
@@ -65,15 +47,7 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
   let store: KeyStore;
 
   beforeAll(() => {
-    const tokens = join(root, 'tokens');
-    mkdirSync(tokens);
-    const conf = join(root, 'softhsm2.conf');
-    writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    process.env.SOFTHSM2_CONF = conf; // read by the library at C_Initialize
-    execFileSync('softhsm2-util', ['--init-token', '--free', '--label', tokenLabel, '--pin', pin, '--so-pin', '5678'], {
-      env: { ...process.env, SOFTHSM2_CONF: conf },
-      stdio: 'ignore',
-    });
+    process.env.SOFTHSM2_CONF = initSoftHsmToken(root, tokenLabel, pin).conf; // read by the library at C_Initialize
     store = createPkcs11KeyStore({ library: library!, tokenLabel, pin });
   });
   afterAll(async () => {
