@@ -118,3 +118,53 @@ export function generalizedTime(d: Date, withMillis = false): Uint8Array {
   if (withMillis && ms) s += `.${p(ms, 3).replace(/0+$/, '')}`;
   return tlv(0x18, new TextEncoder().encode(`${s}Z`));
 }
+
+/** DER INTEGER of a non-negative safe integer. */
+export function integer(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError('integer: non-negative safe integer');
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v & 0xff);
+  if (bytes.length === 0 || bytes[0]! & 0x80) bytes.unshift(0);
+  return tlv(0x02, Uint8Array.from(bytes));
+}
+
+/** DER OBJECT IDENTIFIER from a dotted string. */
+export function oid(dotted: string): Uint8Array {
+  const arcs = dotted.split('.').map((a) => {
+    if (!/^\d+$/.test(a)) throw new RangeError(`bad OID ${dotted}`);
+    return Number(a);
+  });
+  if (arcs.length < 2 || arcs[0]! > 2 || (arcs[0]! < 2 && arcs[1]! > 39)) throw new RangeError(`bad OID ${dotted}`);
+  const out: number[] = [];
+  const push = (v: number) => {
+    const b: number[] = [v & 0x7f];
+    for (v = Math.floor(v / 128); v > 0; v = Math.floor(v / 128)) b.unshift(0x80 | (v & 0x7f));
+    out.push(...b);
+  };
+  push(arcs[0]! * 40 + arcs[1]!);
+  for (const a of arcs.slice(2)) push(a);
+  return tlv(0x06, Uint8Array.from(out));
+}
+
+/** DER UTCTime "YYMMDDHHMMSSZ" (years 1950–2049). */
+export function utcTime(d: Date): Uint8Array {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const s = `${p(d.getUTCFullYear() % 100)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}Z`;
+  return tlv(0x17, new TextEncoder().encode(s));
+}
+
+/** Raw DER slices of a certificate's issuer, serialNumber, subject and SubjectPublicKeyInfo. */
+export function certificateParts(certDer: Uint8Array): { issuer: Uint8Array; serial: Uint8Array; subject: Uint8Array; spki: Uint8Array } {
+  const top = readTlv(certDer, 0);
+  if (top.end !== certDer.length) throw new DerError('trailing bytes after the certificate');
+  const [tbs] = children(expectTag(top, 0x30, 'Certificate'));
+  const f = children(expectTag(tbs, 0x30, 'TBSCertificate'));
+  let i = f[0]?.tag === 0xa0 ? 1 : 0;
+  const serial = expectTag(f[i++], 0x02, 'serialNumber').der;
+  i++; // signature
+  const issuer = expectTag(f[i++], 0x30, 'issuer').der;
+  i++; // validity
+  const subject = expectTag(f[i++], 0x30, 'subject').der;
+  const spki = expectTag(f[i++], 0x30, 'subjectPublicKeyInfo').der;
+  return { issuer, serial, subject, spki };
+}

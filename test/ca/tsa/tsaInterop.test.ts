@@ -82,6 +82,12 @@ describe('granted time-stamps verified by openssl ts -verify (ECDSA P-256 TSA)',
     expect(text).toContain('Time stamp: Nov 23 08:00:01 2026 GMT');
     expect(text).toContain('Accuracy: 0x01 seconds, unspecified millis, unspecified micros');
     expect(text).toContain('Serial number: 0x08');
+    const all = save(ec, await timestamp({ requestDer: q.der, tsa: tsaConfig(ec, { accuracy: { seconds: 2, millis: 300, micros: 7 }, includeTsaName: true }), serial: 0xff00n, clock }));
+    text = opensslAll(['ts', '-reply', '-in', all, '-text'], ec.dir).out;
+    expect(text).toContain('Accuracy: 0x02 seconds, 0x012C millis, 0x07 micros');
+    expect(text).toContain('Serial number: 0xFF00');
+    expect(text).toContain('TSA: DirName:/CN=Kexin Test tsa ec');
+    expect(opensslAll(['ts', '-verify', '-data', 'data.txt', '-in', all, '-CAfile', 'root.pem', '-untrusted', 'issuing.pem'], ec.dir).out).toContain('Verification: OK');
   });
 
   it('certReq false: no certificates in the token; openssl needs -untrusted with the TSA certificate', async () => {
