@@ -9,6 +9,7 @@ import { verifySignature } from '../../../src/crypto/signatures.ts';
 import { issueTimestamp, type TsaConfig, timestamp } from '../../../src/ca/tsa/issueTimestamp.ts';
 import { parseTimeStampReq } from '../../../src/ca/tsa/parseTimeStampReq.ts';
 import { PKI_FAILURE_INFO, TsaRejection } from '../../../src/ca/tsa/tsaErrors.ts';
+import { integer, oid, tlv } from '../../../src/ca/ocsp/der.ts';
 import { makeTestPki, openssl, opensslAll, type TestPki } from '../ocsp/testPki.ts';
 
 const POLICY = '1.3.6.1.4.1.99999.1.1';
@@ -178,6 +179,17 @@ describe('rejections are TimeStampResps with PKIStatus rejection and a PKIFailur
     const ok = await issueTimestamp({ requestDer: q.der, tsa: tsaConfig(ec, { acceptedPolicies: ['1.2.3.4.5'] }), serial: 2n, clock: fixedClock(new Date()) });
     expect(ok.granted).toBe(true);
     expect(opensslAll(['ts', '-reply', '-in', save(ec, ok.der), '-text'], ec.dir).out).toContain('Policy OID: 1.2.3.4.5');
+  });
+
+  it('a nonce over 32 octets → badRequest; request extensions → unacceptedExtension; hash parameters other than NULL → badAlg', async () => {
+    const mi = (params?: Uint8Array) => tlv(0x30, tlv(0x30, oid('2.16.840.1.101.3.4.2.1'), ...(params ? [params] : [])), tlv(0x04, new Uint8Array(32)));
+    const req = (...rest: Uint8Array[]) => tlv(0x30, integer(1), mi(), ...rest);
+    expect((await rejected(ec, req(tlv(0x02, Uint8Array.from([1, ...new Uint8Array(32)]))))).failBits).toEqual([PKI_FAILURE_INFO.badRequest]);
+    expect((await rejected(ec, req(tlv(0xa0, tlv(0x30, oid('1.2.3'), tlv(0x04, Uint8Array.of(5))))))).failBits).toEqual([PKI_FAILURE_INFO.unacceptedExtension]);
+    expect((await rejected(ec, tlv(0x30, integer(1), mi(tlv(0x02, Uint8Array.of(1)))))).failBits).toEqual([PKI_FAILURE_INFO.badAlg]);
+    expect((await rejected(ec, tlv(0x30, integer(2), mi()))).failBits).toEqual([PKI_FAILURE_INFO.badDataFormat]);
+    const ok = await issueTimestamp({ requestDer: tlv(0x30, integer(1), mi(Uint8Array.of(0x05, 0x00)), tlv(0x02, Uint8Array.of(0x80, 1))), tsa: tsaConfig(ec), serial: 4n, clock: fixedClock(new Date()) });
+    expect(ok.granted).toBe(true); // NULL parameters tolerated; a negative nonce is echoed as received
   });
 
   it('garbage, empty, truncated and trailing bytes → badDataFormat, never an exception', async () => {
