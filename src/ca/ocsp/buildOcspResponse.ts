@@ -13,17 +13,19 @@
  *   echoed byte for byte; times are whole seconds (RFC 5019 §2.2.4 / RFC 5280 GeneralizedTime).
  */
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { signatureAlgorithmIdentifier } from '../../crypto/algorithmIdentifiers.ts';
 import type { Clock } from '../../clock.ts';
 import type { RevocationReason } from '../revocation.ts';
 import { OCSP_RESPONSE_STATUS, type OcspErrorStatus, ocspErrorResponse } from './ocspErrorResponse.ts';
+import { BIT_STRING, context, generalizedTime, OCTET_STRING, SEQUENCE, tlv } from './der.ts';
 import { type OcspResponderConfig, type PreparedResponder, prepareResponder } from './ocspResponder.ts';
 import { type ParsedOcspRequest, OID_OCSP_NONCE, parseOcspRequest } from './parseOcspRequest.ts';
 
 export { ocspErrorResponse } from './ocspErrorResponse.ts';
 
 export const OID_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
+const OID_OCSP_BASIC_DER = new Uint8Array(new asn1js.ObjectIdentifier({ value: OID_OCSP_BASIC }).toBER());
+const OID_OCSP_NONCE_DER = new Uint8Array(new asn1js.ObjectIdentifier({ value: OID_OCSP_NONCE }).toBER());
 
 export type CertificateStatusAnswer =
   | { readonly status: 'good' }
@@ -82,18 +84,17 @@ export function prepareResponders(configs: readonly (OcspResponderConfig | Prepa
 const wholeSeconds = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
 const fail = (status: OcspErrorStatus): OcspAnswer => ({ der: ocspErrorResponse(status), responseStatus: status });
 
-function certStatusAsn1(answer: CertificateStatusAnswer): asn1js.AsnType {
+function certStatusDer(answer: CertificateStatusAnswer): Uint8Array {
   switch (answer.status) {
     case 'good':
-      return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 } });
+      return Uint8Array.of(0x80, 0x00); // [0] IMPLICIT NULL
     case 'unknown':
-      return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 } });
+      return Uint8Array.of(0x82, 0x00); // [2] IMPLICIT NULL
     case 'revoked': {
-      const value: asn1js.AsnType[] = [new asn1js.GeneralizedTime({ valueDate: wholeSeconds(answer.revokedAt) })];
-      if (answer.reason !== undefined) {
-        value.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Enumerated({ value: CRL_REASON_CODE[answer.reason] })] }));
-      }
-      return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value });
+      // [1] IMPLICIT RevokedInfo { revocationTime, revocationReason [0] EXPLICIT CRLReason OPTIONAL }
+      const time = generalizedTime(wholeSeconds(answer.revokedAt));
+      if (answer.reason === undefined) return tlv(0xa1, time);
+      return tlv(0xa1, time, tlv(context(0), Uint8Array.of(0x0a, 0x01, CRL_REASON_CODE[answer.reason])));
     }
   }
 }
@@ -142,45 +143,36 @@ export async function respond(options: RespondOptions): Promise<OcspAnswer> {
   try {
     const now = wholeSeconds(clock.now());
     const nextUpdate = options.nextUpdateSeconds === undefined ? undefined : new Date(now.getTime() + options.nextUpdateSeconds * 1000);
-    const singles: pkijs.SingleResponse[] = [];
+    const thisUpdateDer = generalizedTime(now);
+    const nextUpdateDer = nextUpdate ? tlv(context(0), generalizedTime(nextUpdate)) : new Uint8Array(0);
+    const singles: Uint8Array[] = [];
     for (let i = 0; i < parsed.requests.length; i++) {
       const { certId } = parsed.requests[i]!;
       const answer: CertificateStatusAnswer = matched[i] && certId.serialInRange
         ? await lookup(responder.issuerId, certId.serialNumber)
         : { status: 'unknown' };
-      singles.push(new pkijs.SingleResponse({ certID: certId.raw, certStatus: certStatusAsn1(answer), thisUpdate: now, nextUpdate }));
+      singles.push(tlv(SEQUENCE, certId.der, certStatusDer(answer), thisUpdateDer, nextUpdateDer));
     }
-    const tbsFields: asn1js.AsnType[] = [
-      new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 2 }, value: [new asn1js.OctetString({ valueHex: responder.responderKeyHash })] }),
-      new asn1js.GeneralizedTime({ valueDate: now }),
-      new asn1js.Sequence({ value: singles.map((s) => s.toSchema()) }),
-    ];
-    if (parsed.nonceExtnValue) {
-      const nonceExt = new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: OID_OCSP_NONCE }), new asn1js.OctetString({ valueHex: parsed.nonceExtnValue })] });
-      tbsFields.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value: [new asn1js.Sequence({ value: [nonceExt] })] }));
-    }
-    const tbs = new asn1js.Sequence({ value: tbsFields });
-    const tbsDer = new Uint8Array(tbs.toBER());
+    // ResponseData (version v1 DEFAULT omitted): responderID byKey [2], producedAt, responses, [1] extensions
+    const tbsDer = tlv(SEQUENCE,
+      tlv(context(2), tlv(OCTET_STRING, responder.responderKeyHash)),
+      thisUpdateDer,
+      tlv(SEQUENCE, ...singles),
+      parsed.nonceExtnValue
+        ? tlv(context(1), tlv(SEQUENCE, tlv(SEQUENCE, OID_OCSP_NONCE_DER, tlv(OCTET_STRING, parsed.nonceExtnValue))))
+        : new Uint8Array(0));
     const { signer } = responder.config;
     const signature = await signer.sign(tbsDer);
-    const basic = new asn1js.Sequence({
-      value: [
-        asn1js.fromBER(tbsDer).result,
-        signatureAlgorithmIdentifier(signer.scheme).toSchema(),
-        new asn1js.BitString({ valueHex: signature }),
-        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Sequence({ value: [responder.responderCert] })] }),
-      ],
-    });
-    const response = new asn1js.Sequence({
-      value: [
-        new asn1js.Enumerated({ value: OCSP_RESPONSE_STATUS.successful }),
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 0 },
-          value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: OID_OCSP_BASIC }), new asn1js.OctetString({ valueHex: basic.toBER() })] })],
-        }),
-      ],
-    });
-    return { der: new Uint8Array(response.toBER()), responseStatus: 'successful', producedAt: now, thisUpdate: now, nextUpdate, issuerId: responder.issuerId };
+    // Pre-encoded parts (tbs, certificate) are concatenated, not re-encoded.
+    const basic = tlv(SEQUENCE,
+      tbsDer,
+      new Uint8Array(signatureAlgorithmIdentifier(signer.scheme).toSchema().toBER()),
+      tlv(BIT_STRING, Uint8Array.of(0), signature),
+      tlv(context(0), tlv(SEQUENCE, responder.config.responderCertDer)));
+    const der = tlv(SEQUENCE,
+      Uint8Array.of(0x0a, 0x01, OCSP_RESPONSE_STATUS.successful),
+      tlv(context(0), tlv(SEQUENCE, OID_OCSP_BASIC_DER, tlv(OCTET_STRING, basic))));
+    return { der, responseStatus: 'successful', producedAt: now, thisUpdate: now, nextUpdate, issuerId: responder.issuerId };
   } catch (e) {
     onError?.(e);
     return fail('internalError');

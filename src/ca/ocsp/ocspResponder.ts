@@ -23,7 +23,6 @@ export interface PreparedResponder {
   readonly config: OcspResponderConfig;
   /** SHA-1 of the responder's subjectPublicKey bits: ResponderID byKey (RFC 6960 §4.2.2.3). */
   readonly responderKeyHash: Uint8Array;
-  readonly responderCert: asn1js.AsnType;
   /** Whether a CertID hashed with `alg` names this issuer. */
   matches(alg: DigestName, issuerNameHash: Uint8Array, issuerKeyHash: Uint8Array): boolean;
 }
@@ -60,7 +59,6 @@ export function prepareResponder(config: OcspResponderConfig): PreparedResponder
     issuerId: config.issuerId ?? createHash('sha256').update(config.issuerCertDer).digest('hex'),
     config,
     responderKeyHash: digest('sha1', respKeyBits),
-    responderCert: asn1js.fromBER(config.responderCertDer).result,
     matches(alg, issuerNameHash, issuerKeyHash) {
       const h = hashes(alg);
       return eq(h.name, issuerNameHash) && eq(h.key, issuerKeyHash);

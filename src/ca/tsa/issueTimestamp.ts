@@ -15,7 +15,7 @@
  * The private key never leaves the Signer: the DER SET OF signed attributes is passed to `signer.sign`.
  */
 import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { certificateParts, context, generalizedTime, integer, OCTET_STRING, oid, SEQUENCE, setOf, tlv, utcTime } from '../ocsp/der.ts';
 import { type DigestName, digest, digestAlgorithmIdentifier } from '../../crypto/algorithmIdentifiers.ts';
 import type { SignatureScheme, Signer } from '../../crypto/keyStore.ts';
 import { signatureAlgorithmIdentifier } from '../../crypto/algorithmIdentifiers.ts';
@@ -29,6 +29,9 @@ const OID_CONTENT_TYPE = '1.2.840.113549.1.9.3';
 const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
 const OID_SIGNING_TIME = '1.2.840.113549.1.9.5';
 const OID_SIGNING_CERTIFICATE_V2 = '1.2.840.113549.1.9.16.2.47';
+const OID_TST_INFO_DER = oid(OID_TST_INFO);
+const OID_SIGNED_DATA_DER = oid(OID_SIGNED_DATA);
+const EMPTY = new Uint8Array(0);
 
 export interface TsaAccuracy {
   readonly seconds?: number;
@@ -118,17 +121,12 @@ function positiveIntegerOctets(serial: bigint | Uint8Array): Uint8Array {
   return mag[0]! & 0x80 ? Uint8Array.from([0, ...mag]) : Uint8Array.from(mag);
 }
 
-function generalizedTime(at: Date, withMillis: boolean): asn1js.GeneralizedTime {
-  const t = withMillis ? at : new Date(Math.floor(at.getTime() / 1000) * 1000);
-  return new asn1js.GeneralizedTime({ valueDate: t }); // asn1js writes UTC "Z", fraction without trailing zeros
-}
-
-function accuracyAsn1(a: TsaAccuracy): asn1js.Sequence | undefined {
-  const v: asn1js.AsnType[] = [];
-  if (a.seconds) v.push(new asn1js.Integer({ value: a.seconds }));
-  if (a.millis) v.push(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: new asn1js.Integer({ value: a.millis }).valueBlock.valueHexView.slice() }));
-  if (a.micros) v.push(new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 1 }, valueHex: new asn1js.Integer({ value: a.micros }).valueBlock.valueHexView.slice() }));
-  return v.length ? new asn1js.Sequence({ value: v }) : undefined;
+function accuracyDer(a: TsaAccuracy): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (a.seconds) parts.push(integer(a.seconds));
+  if (a.millis) parts.push(tlv(0x80, integer(a.millis).subarray(2))); // [0] IMPLICIT INTEGER
+  if (a.micros) parts.push(tlv(0x81, integer(a.micros).subarray(2))); // [1] IMPLICIT INTEGER
+  return parts.length ? tlv(SEQUENCE, ...parts) : EMPTY;
 }
 
 function checkAccuracy(a: TsaAccuracy): void {
@@ -136,25 +134,13 @@ function checkAccuracy(a: TsaAccuracy): void {
   if (!ok(a.seconds, 2 ** 31 - 1) || !ok(a.millis, 999) || !ok(a.micros, 999)) throw new RangeError('accuracy: seconds ≥ 0, millis and micros 0..999');
 }
 
-/** DER SET OF: elements sorted by their encodings (X.690 §11.6). */
-function derSetOf(elements: asn1js.AsnType[]): asn1js.Set {
-  const enc = elements.map((e) => ({ e, b: Buffer.from(e.toBER()) }));
-  enc.sort((x, y) => Buffer.compare(x.b, y.b));
-  return new asn1js.Set({ value: enc.map((x) => asn1js.fromBER(x.b).result) });
-}
-
-const attribute = (oid: string, value: asn1js.AsnType) =>
-  new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oid }), new asn1js.Set({ value: [value] })] });
+const attribute = (attrOid: string, value: Uint8Array) => tlv(SEQUENCE, oid(attrOid), tlv(0x31, value));
 
 /** Parsed TSA certificates, per DER buffer (configs are long-lived). */
-const parsedCerts = new WeakMap<Uint8Array, { subject: pkijs.RelativeDistinguishedNames; issuer: pkijs.RelativeDistinguishedNames; serialNumber: asn1js.Integer; spki: Uint8Array }>();
+const parsedCerts = new WeakMap<Uint8Array, ReturnType<typeof certificateParts>>();
 function tsaCertificate(der: Uint8Array) {
   let c = parsedCerts.get(der);
-  if (!c) {
-    const cert = pkijs.Certificate.fromBER(Uint8Array.from(der));
-    c = { subject: cert.subject, issuer: cert.issuer, serialNumber: cert.serialNumber, spki: new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER()) };
-    parsedCerts.set(der, c);
-  }
+  if (!c) parsedCerts.set(der, (c = certificateParts(der)));
   return c;
 }
 
@@ -186,83 +172,56 @@ export async function issueTimestamp(options: TimestampOptions): Promise<Timesta
     }
     const now = clock.now();
     const a = tsa.accuracy;
-    const subSecond = !a.seconds && (a.millis !== undefined || a.micros !== undefined) && ((a.millis ?? 0) > 0 || (a.micros ?? 0) > 0);
+    const subSecond = !a.seconds && ((a.millis ?? 0) > 0 || (a.micros ?? 0) > 0);
     const genTime = subSecond ? now : new Date(Math.floor(now.getTime() / 1000) * 1000);
 
-    // TSTInfo
-    const tst: asn1js.AsnType[] = [
-      new asn1js.Integer({ value: 1 }),
-      new asn1js.ObjectIdentifier({ value: policy }),
-      asn1js.fromBER(req.messageImprintDer).result,
-      new asn1js.Integer({ valueHex: serialOctets }),
+    // TSTInfo (ordering FALSE is DEFAULT: omitted)
+    const tstInfoDer = tlv(SEQUENCE,
+      integer(1),
+      oid(policy),
+      req.messageImprintDer,
+      tlv(0x02, serialOctets),
       generalizedTime(genTime, subSecond),
-    ];
-    const acc = accuracyAsn1(a);
-    if (acc) tst.push(acc);
-    if (req.nonce) tst.push(new asn1js.Integer({ valueHex: Uint8Array.from(req.nonce) }));
-    if (tsa.includeTsaName) tst.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [cert.subject.toSchema()] })] }));
-    const tstInfoDer = new Uint8Array(new asn1js.Sequence({ value: tst }).toBER());
+      accuracyDer(a),
+      req.nonce ? tlv(0x02, req.nonce) : EMPTY,
+      tsa.includeTsaName ? tlv(context(0), tlv(context(4), cert.subject)) : EMPTY);
 
     // Signed attributes
     const md = cmsDigestFor(tsa.signer.scheme);
-    const issuerName = cert.issuer.toSchema();
-    const certSerial = cert.serialNumber;
-    const essCertIdV2 = new asn1js.Sequence({
-      value: [
-        // hashAlgorithm DEFAULT id-sha256: omitted (DER)
-        new asn1js.OctetString({ valueHex: digest('sha256', tsa.certDer) }),
-        new asn1js.Sequence({
-          value: [
-            new asn1js.Sequence({ value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 4 }, value: [issuerName] })] }),
-            certSerial,
-          ],
-        }),
-      ],
-    });
-    const attrs: asn1js.AsnType[] = [
-      attribute(OID_CONTENT_TYPE, new asn1js.ObjectIdentifier({ value: OID_TST_INFO })),
-      attribute(OID_MESSAGE_DIGEST, new asn1js.OctetString({ valueHex: digest(md, tstInfoDer) })),
-      attribute(OID_SIGNING_CERTIFICATE_V2, new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [essCertIdV2] })] })),
+    const essCertIdV2 = tlv(SEQUENCE,
+      // hashAlgorithm DEFAULT id-sha256: omitted (DER)
+      tlv(OCTET_STRING, digest('sha256', tsa.certDer)),
+      tlv(SEQUENCE, tlv(SEQUENCE, tlv(context(4), cert.issuer)), cert.serial)); // issuerSerial
+    const attrs = [
+      attribute(OID_CONTENT_TYPE, OID_TST_INFO_DER),
+      attribute(OID_MESSAGE_DIGEST, tlv(OCTET_STRING, digest(md, tstInfoDer))),
+      attribute(OID_SIGNING_CERTIFICATE_V2, tlv(SEQUENCE, tlv(SEQUENCE, essCertIdV2))),
     ];
     if (tsa.signingTime !== false) {
       const y = genTime.getUTCFullYear();
       // RFC 5652 §11.3: UTCTime for 1950–2049
-      attrs.push(attribute(OID_SIGNING_TIME, y >= 1950 && y < 2050 ? new asn1js.UTCTime({ valueDate: genTime }) : generalizedTime(genTime, false)));
+      attrs.push(attribute(OID_SIGNING_TIME, y >= 1950 && y < 2050 ? utcTime(genTime) : generalizedTime(genTime)));
     }
-    const signedAttrsSet = derSetOf(attrs);
-    const signedAttrsDer = new Uint8Array(signedAttrsSet.toBER());
-    const signature = await tsa.signer.sign(signedAttrsDer);
-
-    const signerInfo = new asn1js.Sequence({
-      value: [
-        new asn1js.Integer({ value: 1 }),
-        new asn1js.Sequence({ value: [issuerName, certSerial] }), // issuerAndSerialNumber
-        digestAlgorithmIdentifier(md).toSchema(),
-        new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: signedAttrsSet.valueBlock.value }),
-        signatureAlgorithmIdentifier(tsa.signer.scheme).toSchema(),
-        new asn1js.OctetString({ valueHex: signature }),
-      ],
-    });
-    const sd: asn1js.AsnType[] = [
-      new asn1js.Integer({ value: 3 }), // RFC 5652 §5.1: eContentType other than id-data
-      new asn1js.Set({ value: [digestAlgorithmIdentifier(md).toSchema()] }),
-      new asn1js.Sequence({
-        value: [
-          new asn1js.ObjectIdentifier({ value: OID_TST_INFO }),
-          new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.OctetString({ valueHex: tstInfoDer })] }),
-        ],
-      }),
-    ];
-    if (req.certReq) {
-      const certs = derSetOf([tsa.certDer, ...tsa.chainDers].map((d) => asn1js.fromBER(d).result));
-      sd.push(new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: certs.valueBlock.value }));
-    }
-    sd.push(new asn1js.Set({ value: [signerInfo] }));
-    const contentInfo = new asn1js.Sequence({
-      value: [new asn1js.ObjectIdentifier({ value: OID_SIGNED_DATA }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Sequence({ value: sd })] })],
-    });
-    const resp = new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.Integer({ value: 0 })] }), contentInfo] });
-    return { der: new Uint8Array(resp.toBER()), granted: true, genTime, serialHex: Buffer.from(serialOctets).toString('hex'), request: req };
+    // RFC 5652 §5.4: the signature covers the DER SET OF; the SignerInfo carries it as [0] IMPLICIT.
+    const signature = await tsa.signer.sign(setOf(attrs));
+    const digestAlgDer = new Uint8Array(digestAlgorithmIdentifier(md).toSchema().toBER());
+    const signerInfo = tlv(SEQUENCE,
+      integer(1),
+      tlv(SEQUENCE, cert.issuer, cert.serial), // issuerAndSerialNumber
+      digestAlgDer,
+      setOf(attrs, context(0)),
+      new Uint8Array(signatureAlgorithmIdentifier(tsa.signer.scheme).toSchema().toBER()),
+      tlv(OCTET_STRING, signature));
+    const signedData = tlv(SEQUENCE,
+      integer(3), // RFC 5652 §5.1: eContentType other than id-data
+      tlv(0x31, digestAlgDer),
+      tlv(SEQUENCE, OID_TST_INFO_DER, tlv(context(0), tlv(OCTET_STRING, tstInfoDer))),
+      req.certReq ? setOf([tsa.certDer, ...tsa.chainDers], context(0)) : EMPTY,
+      tlv(0x31, signerInfo));
+    const der = tlv(SEQUENCE,
+      tlv(SEQUENCE, integer(0)), // PKIStatusInfo { granted }
+      tlv(SEQUENCE, OID_SIGNED_DATA_DER, tlv(context(0), signedData)));
+    return { der, granted: true, genTime, serialHex: Buffer.from(serialOctets).toString('hex'), request: req };
   } catch (e) {
     options.onError?.(e);
     return fail('systemFailure', 'the time-stamp could not be produced');

@@ -33,7 +33,10 @@ describe('createOcspResponseCache', () => {
       refreshBeforeSeconds: 600,
     });
     const r = req(['-serial', `0x${pki.leafSerials.leaf1}`, '-no_nonce']);
-    const a1 = await cache.answer(r.der);
+    const first = await Promise.all(Array.from({ length: 20 }, () => cache.answer(r.der))); // concurrent misses share one signing
+    expect(count.n).toBe(1);
+    expect(new Set(first.map((a) => a.etag)).size).toBe(1);
+    const a1 = first[0]!;
     expect(a1).toMatchObject({ cacheable: true, fromCache: false, maxAge: 3600 });
     expect(a1.etag).toBe(`"${createHash('sha256').update(a1.der).digest('hex')}"`);
     expect(count.n).toBe(1);

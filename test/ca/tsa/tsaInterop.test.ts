@@ -9,6 +9,7 @@ import { verifySignature } from '../../../src/crypto/signatures.ts';
 import { issueTimestamp, type TsaConfig, timestamp } from '../../../src/ca/tsa/issueTimestamp.ts';
 import { parseTimeStampReq } from '../../../src/ca/tsa/parseTimeStampReq.ts';
 import { PKI_FAILURE_INFO, TsaRejection } from '../../../src/ca/tsa/tsaErrors.ts';
+import { integer, oid, tlv } from '../../../src/ca/ocsp/der.ts';
 import { makeTestPki, openssl, opensslAll, type TestPki } from '../ocsp/testPki.ts';
 
 const POLICY = '1.3.6.1.4.1.99999.1.1';
@@ -82,6 +83,12 @@ describe('granted time-stamps verified by openssl ts -verify (ECDSA P-256 TSA)',
     expect(text).toContain('Time stamp: Nov 23 08:00:01 2026 GMT');
     expect(text).toContain('Accuracy: 0x01 seconds, unspecified millis, unspecified micros');
     expect(text).toContain('Serial number: 0x08');
+    const all = save(ec, await timestamp({ requestDer: q.der, tsa: tsaConfig(ec, { accuracy: { seconds: 2, millis: 300, micros: 7 }, includeTsaName: true }), serial: 0xff00n, clock }));
+    text = opensslAll(['ts', '-reply', '-in', all, '-text'], ec.dir).out;
+    expect(text).toContain('Accuracy: 0x02 seconds, 0x012C millis, 0x07 micros');
+    expect(text).toContain('Serial number: 0xFF00');
+    expect(text).toContain('TSA: DirName:/CN=Kexin Test tsa ec');
+    expect(opensslAll(['ts', '-verify', '-data', 'data.txt', '-in', all, '-CAfile', 'root.pem', '-untrusted', 'issuing.pem'], ec.dir).out).toContain('Verification: OK');
   });
 
   it('certReq false: no certificates in the token; openssl needs -untrusted with the TSA certificate', async () => {
@@ -172,6 +179,17 @@ describe('rejections are TimeStampResps with PKIStatus rejection and a PKIFailur
     const ok = await issueTimestamp({ requestDer: q.der, tsa: tsaConfig(ec, { acceptedPolicies: ['1.2.3.4.5'] }), serial: 2n, clock: fixedClock(new Date()) });
     expect(ok.granted).toBe(true);
     expect(opensslAll(['ts', '-reply', '-in', save(ec, ok.der), '-text'], ec.dir).out).toContain('Policy OID: 1.2.3.4.5');
+  });
+
+  it('a nonce over 32 octets → badRequest; request extensions → unacceptedExtension; hash parameters other than NULL → badAlg', async () => {
+    const mi = (params?: Uint8Array) => tlv(0x30, tlv(0x30, oid('2.16.840.1.101.3.4.2.1'), ...(params ? [params] : [])), tlv(0x04, new Uint8Array(32)));
+    const req = (...rest: Uint8Array[]) => tlv(0x30, integer(1), mi(), ...rest);
+    expect((await rejected(ec, req(tlv(0x02, Uint8Array.from([1, ...new Uint8Array(32)]))))).failBits).toEqual([PKI_FAILURE_INFO.badRequest]);
+    expect((await rejected(ec, req(tlv(0xa0, tlv(0x30, oid('1.2.3'), tlv(0x04, Uint8Array.of(5))))))).failBits).toEqual([PKI_FAILURE_INFO.unacceptedExtension]);
+    expect((await rejected(ec, tlv(0x30, integer(1), mi(tlv(0x02, Uint8Array.of(1)))))).failBits).toEqual([PKI_FAILURE_INFO.badAlg]);
+    expect((await rejected(ec, tlv(0x30, integer(2), mi()))).failBits).toEqual([PKI_FAILURE_INFO.badDataFormat]);
+    const ok = await issueTimestamp({ requestDer: tlv(0x30, integer(1), mi(Uint8Array.of(0x05, 0x00)), tlv(0x02, Uint8Array.of(0x80, 1))), tsa: tsaConfig(ec), serial: 4n, clock: fixedClock(new Date()) });
+    expect(ok.granted).toBe(true); // NULL parameters tolerated; a negative nonce is echoed as received
   });
 
   it('garbage, empty, truncated and trailing bytes → badDataFormat, never an exception', async () => {
