@@ -25,6 +25,10 @@ export async function main(): Promise<void> {
     const reference = cryptoSignP256Rate();
     report('reference: crypto.sign ECDSA P-256 (1 core)', reference, 'sig/s');
 
+    // The HTTP floor of this service on this machine right now: a route that does nothing.
+    const floor = await cannon({ url: `${svc.url}/healthz` });
+    report('reference: GET /healthz (HTTP floor)', floor.rps, 'req/s', { p50ms: floor.p50, p99ms: floor.p99 });
+
     const cas = (await (await fetch(`${svc.url}/pki/cas`)).json()).cas as { id: string; role: string; algorithm: string; certificatePem: string }[];
     const issuing = cas.find((c) => c.role === 'issuing' && c.algorithm.startsWith('ECDSA'))!;
     const { csrPem } = opensslCsr(dir, 'bench', '/CN=Bench');

@@ -134,7 +134,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
       const profile = getProfile(req.profile);
       if (profile.internal) throw new KexinError('CA_PROFILE_INTERNAL', `profile "${profile.name}" is issued only by the key ceremony`, 400);
       const csr = checkCsr(req.csr, profile);
-      return withTransaction(pool, async (tx): Promise<IssuedCertificate> => {
+      const issued = await withTransaction(pool, async (tx): Promise<IssuedCertificate & { caId: string }> => {
         // 2. policy: the CA, and a plan (validity clamped to the issuer and the profile).
         const ca = await issuingCa(tx, req.caId, csr.keyAlgorithm);
         const plan = prepareCertificate({ csr, profile, issuer: { certificate: ca.certificate!, caId: ca.id }, serial: newSerial(), clock, baseUrl: deps.publicUrl });
@@ -146,8 +146,12 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
         const signed = await signCertificate(plan, await signerOf(ca));
         await store.storeCertificate(tx, serial, signed.der);
         await appendAudit(tx, { actor, action: 'ca.certificate.issue', subject: serial, details: { caId: ca.id, profile: profile.name, subject, notAfter: plan.notAfter.toISOString() } }, clock);
-        return { serial, certificatePem: signed.pem, chainPem: await chainPem(tx, ca) };
+        return { serial, caId: ca.id, certificatePem: signed.pem, chainPem: await chainPem(tx, ca) };
       });
+      // The OCSP cache also keeps `unknown` answers (so floods of random serials cannot force signing):
+      // a serial asked about before it existed must be answered afresh now.
+      ocspService.invalidate(issued.caId, issued.serial);
+      return { serial: issued.serial, certificatePem: issued.certificatePem, chainPem: issued.chainPem };
     },
 
     async getCertificate(serial) {

@@ -3,6 +3,7 @@
  * drive it over HTTP with external tools, or kill it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { tempDir } from './database.ts';
@@ -36,6 +37,15 @@ export async function freshDatabaseUrl(): Promise<string | undefined> {
   return url.toString();
 }
 
+/** A port nothing listens on right now (the OS picks it; the service binds it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
 export async function spawnService(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<SpawnedService> {
   const dataDir = opts.dataDir ?? tempDir();
   const env: Record<string, string> = {
@@ -49,26 +59,23 @@ export async function spawnService(opts: { dataDir?: string; env?: Record<string
     LOG_LEVEL: 'info',
     ...opts.env,
   };
+  env.PORT = String(await freePort());
+  const url = `http://127.0.0.1:${env.PORT}`;
   const child = spawn(process.execPath, ['src/cli.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in 120 s:\n${logs.join('')}`)), 120_000);
-    const onLine = (chunk: Buffer) => {
-      const text = chunk.toString();
-      logs.push(text);
-      for (const line of text.split('\n')) {
-        if (!line.includes('kexin ready')) continue;
-        try {
-          const u = JSON.parse(line).url;
-          if (u) { clearTimeout(timer); resolve(u); }
-        } catch { /* partial line */ }
-      }
-    };
-    child.stdout!.on('data', onLine);
-    child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`service exited with ${code}:\n${logs.join('')}`)); });
-  });
+  child.stdout!.on('data', (c: Buffer) => logs.push(c.toString()));
+  child.stderr!.on('data', (c: Buffer) => logs.push(c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // Ready = GET /healthz answers 200 (migrations ran, keys loaded), whatever the log level.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}:\n${logs.join('')}`);
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`service did not start in 120 s:\n${logs.join('')}`); }
+    try {
+      if ((await fetch(`${url}/healthz`)).status === 200) break;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return {
     url, dataDir, env, child, logs,
     op: (path, init = {}) => fetch(url + path, { ...init, headers: { authorization: `Bearer ${SERVICE_TOKEN}`, ...(init.headers ?? {}) } }),
