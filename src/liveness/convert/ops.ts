@@ -240,7 +240,7 @@ function matmul(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
   const inputs = [b.tf(a, `${n.name}_a`), b.tf(c, `${n.name}_b`)];
   if (fused[0] === 'BiasAdd') {
     const bias = args[0];
-    inputs.push(bias.const ? b.tf(bias, `${n.name}_bias`) : b.tf(bias, `${n.name}_bias`));
+    inputs.push(b.tf(bias, `${n.name}_bias`));
   } else if (fused.includes('BiasAdd')) fail(b, n, 'BiasAdd must come first');
   const onlyBias = fused.length === 0 || (fused.length === 1 && fused[0] === 'BiasAdd');
   const shape = [ta ? a.shape[1] : a.shape[0], tb ? c.shape[0] : c.shape[1]];

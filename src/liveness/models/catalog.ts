@@ -92,7 +92,14 @@ export const CATALOG: readonly CatalogModel[] = [
       normalisation: 'RGB face crop in [0, 1] (human: the 192×192 facemesh crop resized bilinearly to 112×112, no further normalisation)',
       description: 'face crop',
     },
-    outputs: [{ name: 'embeddings', shape: [-1, 192], description: '192-d embedding, already L2-normalised inside the graph (x * rsqrt(max(sum(x²), eps))): compare with cosine = dot product' }],
+    outputs: [
+      {
+        name: 'embeddings',
+        shape: [-1, 192],
+        description:
+          '192-d embedding, already L2-normalised inside the graph (x * rsqrt(max(sum(x²), eps))). Caution (measured on ../shared/facedata/verify, 24 identities, human-style crops): all embeddings share one dominant direction — raw cosine between ANY two faces is ≈ 0.999 for inputs in [0,1] or [-1,1] — so subtract a mean embedding (computed on a reference set) and re-normalise before cosine; even then same/different identity separation was weak (centred cosine mean 0.25 same vs -0.03 different, TAR ≈ 0.15–0.19 at FAR 1%).',
+      },
+    ],
   },
   {
     name: 'antispoof',
