@@ -42,6 +42,35 @@ export const FACE_DETECTOR_ANCHORS = {
   count: 896,
 } as const;
 
+/**
+ * Selected indices into facemesh's 468 landmarks (MediaPipe FaceMesh topology; names as in
+ * vladmandic/human src/face/facemeshcoords.ts). "right" = the subject's right = image left on an
+ * unmirrored photo. Checked on real photos in test/liveness/convert/detectorConventions.test.ts.
+ */
+export const FACEMESH_LANDMARKS = {
+  forehead: 10,
+  midwayBetweenEyes: 168,
+  noseTip: 1,
+  upperLipInner: 13,
+  lowerLipInner: 14,
+  chin: 152,
+  mouthRightCorner: 61,
+  mouthLeftCorner: 291,
+  rightEyeOuter: 33,
+  rightEyeInner: 133,
+  rightEyeUpperLid: 159,
+  rightEyeLowerLid: 145,
+  leftEyeOuter: 263,
+  leftEyeInner: 362,
+  leftEyeUpperLid: 386,
+  leftEyeLowerLid: 374,
+  /** Eye contours (upper lid, lower lid incl. corners) e.g. for an eye-aspect-ratio blink check. */
+  rightEyeUpper0: [246, 161, 160, 159, 158, 157, 173],
+  rightEyeLower0: [33, 7, 163, 144, 145, 153, 154, 155, 133],
+  leftEyeUpper0: [466, 388, 387, 386, 385, 384, 398],
+  leftEyeLower0: [263, 249, 390, 373, 374, 380, 381, 382, 362],
+} as const;
+
 export const CATALOG: readonly CatalogModel[] = [
   {
     name: 'face-detector',

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { convertTfjsModel } from '../../../src/liveness/convert/convertTfjsModel.ts';
-import { CATALOG, FACE_DETECTOR_ANCHORS, sourcePath } from '../../../src/liveness/models/catalog.ts';
+import sharp from 'sharp';
+import { CATALOG, FACE_DETECTOR_ANCHORS, FACEMESH_LANDMARKS as L, sourcePath } from '../../../src/liveness/models/catalog.ts';
 import { faceImages, gradientImage, imageTensor, onnxSession, runOnnx } from './harness.ts';
 
 function anchors(): [number, number][] {
@@ -56,5 +57,52 @@ describe('face detector conventions', () => {
     const none = await best(gradientImage(size, size, -1, 1));
     expect(none.score).toBeLessThan(0.5);
     await s.release();
+  });
+
+  it.skipIf(images.length === 0)('facemesh on a detector crop in [0,1]: face flag high, landmarks in crop pixels, documented indices in place', async () => {
+    const det = CATALOG.find((m) => m.role === 'detector')!;
+    const fmm = CATALOG.find((m) => m.role === 'landmarks')!;
+    const ds = await onnxSession((await convertTfjsModel(sourcePath(det))).onnx);
+    const fs = await onnxSession((await convertTfjsModel(sourcePath(fmm))).onnx);
+    const a = anchors();
+    for (const img of images.slice(0, 4)) {
+      const meta = await sharp(img).metadata();
+      const W = meta.width!;
+      const H = meta.height!;
+      const o = (await runOnnx(ds, det.input.name, await imageTensor(img, 128, 128, -1, 1), [1, 128, 128, 3])).objects.data;
+      let bi = 0;
+      for (let i = 1; i < a.length; i++) if (o[i * 17] > o[bi * 17]) bi = i;
+      const cx = ((a[bi][0] + o[bi * 17 + 1]) * W) / 128;
+      const cy = ((a[bi][1] + o[bi * 17 + 2]) * H) / 128;
+      const side = Math.max((o[bi * 17 + 3] * W) / 128, (o[bi * 17 + 4] * H) / 128) * 1.2;
+      const left = Math.max(0, Math.round(cx - side / 2));
+      const top = Math.max(0, Math.round(cy - side / 2));
+      const sz = Math.min(Math.round(side), W - left, H - top);
+      const raw = await sharp(img).removeAlpha().extract({ left, top, width: sz, height: sz }).resize(192, 192, { fit: 'fill' }).raw().toBuffer();
+      const x = Float32Array.from(raw, (v) => v / 255);
+      const r = await runOnnx(fs, fmm.input.name, x, [1, 192, 192, 3]);
+      expect(r.output_faceflag.data[0], img).toBeGreaterThan(0.9);
+      const p = (i: number) => [r.output_mesh.data[3 * i], r.output_mesh.data[3 * i + 1]];
+      for (let i = 0; i < 468; i++) {
+        const [px, py] = p(i);
+        expect(px).toBeGreaterThan(-20);
+        expect(px).toBeLessThan(212);
+        expect(py).toBeGreaterThan(-20);
+        expect(py).toBeLessThan(212);
+      }
+      expect(p(L.rightEyeOuter)[0]).toBeLessThan(p(L.rightEyeInner)[0]);
+      expect(p(L.rightEyeInner)[0]).toBeLessThan(p(L.leftEyeInner)[0]);
+      expect(p(L.leftEyeInner)[0]).toBeLessThan(p(L.leftEyeOuter)[0]);
+      expect(p(L.mouthRightCorner)[0]).toBeLessThan(p(L.mouthLeftCorner)[0]);
+      expect(p(L.forehead)[1]).toBeLessThan(p(L.midwayBetweenEyes)[1]);
+      expect(p(L.midwayBetweenEyes)[1]).toBeLessThan(p(L.noseTip)[1]);
+      expect(p(L.noseTip)[1]).toBeLessThan(p(L.upperLipInner)[1]);
+      expect(p(L.upperLipInner)[1]).toBeLessThanOrEqual(p(L.lowerLipInner)[1]);
+      expect(p(L.lowerLipInner)[1]).toBeLessThan(p(L.chin)[1]);
+      expect(p(L.rightEyeUpperLid)[1]).toBeLessThan(p(L.rightEyeLowerLid)[1]);
+      expect(p(L.leftEyeUpperLid)[1]).toBeLessThan(p(L.leftEyeLowerLid)[1]);
+    }
+    await ds.release();
+    await fs.release();
   });
 });
