@@ -135,14 +135,27 @@ export const CATALOG: readonly CatalogModel[] = [
     source: 'antispoof',
     role: 'antispoof',
     input: { name: 'conv2d_input', shape: [-1, 128, 128, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 128×128 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
-    outputs: [{ name: 'activation_4', shape: [-1, 1], description: 'sigmoid score; human reports it as `real` (higher = more likely a real face)' }],
+    outputs: [
+      {
+        name: 'activation_4',
+        shape: [-1, 1],
+        description:
+          'single sigmoid output. human reports it as `real`, but the face-pipeline branch measured it on labelled live/spoof crops (facedata/spoof, 46 live / 52 spoof; docs/face-evaluation.md there): mean 0.527 live vs 0.626 spoof, AUC 0.70 when read as a SPOOF probability — do not trust the name, calibrate on data',
+      },
+    ],
   },
   {
     name: 'liveness',
     source: 'liveness',
     role: 'liveness',
     input: { name: 'conv2d_1_input', shape: [-1, 32, 32, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 32×32 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
-    outputs: [{ name: 'activation_6', shape: [-1, 2], description: 'softmax over 2 classes; human reports element [0] as `live`' }],
+    outputs: [
+      {
+        name: 'activation_6',
+        shape: [-1, 2],
+        description: 'softmax over 2 classes; human reports element [0] as `live`. The face-pipeline branch found no usable separation on its labelled set (AUC 0.45 / 0.55 for index 0 / 1)',
+      },
+    ],
   },
 ];
 
