@@ -2,10 +2,10 @@
  * Wider converter coverage: other small human-models graphs Kexin does not use (one random input in
  * [0, 1] each), same tolerance rule as parity.test.ts. Measured once by hand for heavier ones too
  * (blazeface/-back 256², gear 198², faceres 224², mobileface, handskeleton): all within ~1e-6
- * relative. Models that do NOT convert (explicit MODEL_UNSUPPORTED_OP): blazepose-detector and
- * facemesh-detection-full (DepthToSpace), centernet (FloorMod), efficientpose/handdetect/meet/selfie
- * (Conv2DBackpropInput), faceboxes (TensorArray), facemesh-attention* (BatchMatMulV2), handlandmark-*
- * (AddN), handtrack (Slice), movenet-* (FloorDiv), nanodet (SplitV), rvm (bool weights).
+ * relative, as were facemesh-detection-full (192², 2304 anchors), blazepose-detector and
+ * handlandmark-lite. Models that do NOT convert (explicit MODEL_UNSUPPORTED_OP): centernet
+ * (FloorMod), efficientpose/handdetect/meet/selfie (Conv2DBackpropInput), faceboxes (TensorArray),
+ * facemesh-attention (Fill), movenet-* (FloorDiv), nanodet (SplitV), rvm (bool weights).
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';

@@ -139,4 +139,10 @@ describe('op parity on toy graphs', () => {
       await check(`resize ac=${ac} hp=${hp}`, [1, 9, 11, 4], [conv('c', 'x', 'w'), { name: 'rz', op: 'ResizeBilinear', input: ['c', 'sz'], attr: { ...T, align_corners: { b: ac }, half_pixel_centers: { b: hp } } }], [fw('w', [1, 1, 4, 3]), iw('sz', [14, 5])]);
     }
   });
+  it('AddN on NCHW values, BatchMatMulV2 with adj_y, Slice, DepthToSpace', async () => {
+    await check('addn', [1, 9, 11, 4], [conv('c', 'x', 'w'), { name: 'an', op: 'AddN', input: ['c', 'x', 'c'], attr: { ...T, N: { i: '3' } } }], [fw('w', [3, 3, 4, 4])]);
+    await check('bmm', [2, 3, 5], [{ name: 'bm', op: 'BatchMatMulV2', input: ['x', 'w'], attr: { ...T, adj_x: { b: false }, adj_y: { b: true } } }], [fw('w', [2, 7, 5])]);
+    await check('slice', [1, 9, 11, 4], [{ name: 'sl', op: 'Slice', input: ['x', 'b', 'sz'], attr: T }], [iw('b', [0, 2, 3, 1]), iw('sz', [-1, 5, -1, 2])]);
+    await check('d2s', [1, 5, 7, 12], [conv('c', 'x', 'w'), { name: 'd2s', op: 'DepthToSpace', input: ['c'], attr: { ...T, block_size: { i: '2' }, data_format: S('NHWC') } }], [fw('w', [1, 1, 12, 8])]);
+  });
 });
