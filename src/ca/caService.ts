@@ -52,17 +52,32 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
     return signerFor(keyStore, key, defaultScheme(key.algorithm));
   };
 
-  /** DER certificates from `ca` up to its root (root last). */
-  const chainOf = async (q: Tx | pg.Pool, ca: CaRecord): Promise<Uint8Array[]> => {
+  // An active CA never changes (its certificate and chain are fixed), so active rows and their chain
+  // PEM are kept in memory; pending CAs are always read afresh.
+  const activeCas = new Map<string, CaRecord>();
+  const chains = new Map<string, string>();
+  const getCa = async (q: Tx | pg.Pool, id: string): Promise<CaRecord | undefined> => {
+    const cached = activeCas.get(id);
+    if (cached) return cached;
+    const ca = await store.getCa(q, id);
+    if (ca?.state === 'active') activeCas.set(id, ca);
+    return ca;
+  };
+
+  /** PEM certificates from `ca` up to its root (root last). */
+  const chainPem = async (q: Tx | pg.Pool, ca: CaRecord): Promise<string> => {
+    const cached = chains.get(ca.id);
+    if (cached) return cached;
     const chain: Uint8Array[] = [];
     for (let cur: CaRecord | undefined = ca; cur?.certificate;) {
       chain.push(cur.certificate);
       if (cur.externalChain.length) { chain.push(...cur.externalChain); break; }
-      cur = cur.parentId ? await store.getCa(q, cur.parentId) : undefined;
+      cur = cur.parentId ? await getCa(q, cur.parentId) : undefined;
     }
-    return chain;
+    const pem = chain.map(certificateToPem).join('');
+    if (ca.state === 'active') chains.set(ca.id, pem);
+    return pem;
   };
-  const chainPem = async (q: Tx | pg.Pool, ca: CaRecord) => (await chainOf(q, ca)).map(certificateToPem).join('');
 
   const view = async (ca: CaRecord): Promise<CaView> => ({
     id: ca.id, name: ca.name, algorithm: ca.algorithm, role: ca.role, state: ca.state,
@@ -71,7 +86,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
   });
 
   const certView = async (c: CertificateRecord): Promise<CertificateView> => {
-    const ca = await store.getCa(pool, c.caId);
+    const ca = await getCa(pool, c.caId);
     return {
       serial: c.serial, caId: c.caId, profile: c.profile, subject: c.subject,
       notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), status: c.status,
@@ -83,7 +98,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
   /** The CA to issue under: the named one, else the first active issuing CA of the key's family. */
   const issuingCa = async (q: Tx, caId: string | undefined, keyAlgorithm: string): Promise<CaRecord> => {
     if (caId) {
-      const ca = await store.getCa(q, caId);
+      const ca = await getCa(q, caId);
       if (!ca) throw caErrors.unknownCa(caId);
       if (ca.role !== 'issuing' || ca.state !== 'active') throw caErrors.caNotIssuing(caId);
       return ca;
@@ -118,7 +133,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
     },
 
     async caCertificateDer(id) {
-      const ca = await store.getCa(pool, id);
+      const ca = await getCa(pool, id);
       if (!ca?.certificate) throw caErrors.unknownCa(id);
       return ca.certificate;
     },
