@@ -27,7 +27,8 @@ import { certificateToPem, pemToDer } from './pem.ts';
 import { getProfile } from './profiles.ts';
 import { parseReason, transition, type RevocationReason } from './revocation.ts';
 import { createTsaService } from './tsaService.ts';
-import { nameToString } from './validatePath.ts';
+import { nameToString, validatePath } from './validatePath.ts';
+import { createCaRevocationSource } from './caRevocationSource.ts';
 import { parseCertificate } from './certificate.ts';
 
 export interface CaServiceDeps {
@@ -123,6 +124,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
   };
 
   const ocspService = await createOcspService(deps);
+  const revocation = createCaRevocationSource(pool);
   const tsaService = await createTsaService(deps);
 
   const service: CaService & { readonly ocspService: OcspService } = {
@@ -227,6 +229,20 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
       });
       await ocspService.reload();
       return view((await store.getCa(pool, ca.id))!);
+    },
+
+    async validateCertificate(req) {
+      const cas = (await store.listCas(pool)).filter((c) => c.state === 'active' && c.certificate);
+      const anchors = [
+        ...cas.filter((c) => c.role === 'root').map((c) => c.certificate!),
+        ...cas.flatMap((c) => (c.externalChain.length ? [c.externalChain[c.externalChain.length - 1]!] : [])),
+      ];
+      const intermediates = [
+        ...(req.intermediates ?? []),
+        ...cas.filter((c) => c.role === 'issuing').map((c) => c.certificate!),
+        ...cas.flatMap((c) => c.externalChain.slice(0, -1)),
+      ];
+      return validatePath({ leaf: req.certificate, intermediates, trustAnchors: anchors, at: req.at ?? clock.now(), revocation, requiredEku: req.requiredEku });
     },
 
     async refreshCrls() {

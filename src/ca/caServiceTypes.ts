@@ -1,5 +1,6 @@
 /** What the CA offers the rest of Kexin and the API: the port routes and the CLI call. */
 import type { KeyAlgorithm } from '../crypto/keyStore.ts';
+import type { PathValidationResult } from './validatePath.ts';
 
 /** A CA as published on GET /pki/cas. */
 export interface CaView {
@@ -54,6 +55,11 @@ export interface CaService {
   /** A new issuing CA whose certificate an external (qualified) root will sign: returns its CSR. */
   requestExternalCa(req: { id: string; name: string; algorithm: KeyAlgorithm }, actor: string): Promise<{ id: string; csrPem: string }>;
   importExternalCa(req: { id: string; certificatePem: string; chainPem?: string | undefined }, actor: string): Promise<CaView>;
+  /**
+   * Validates a certificate against Kexin's roots (and imported external roots), with revocation from
+   * the CA's own records: what the seal, e-card and identity modules call before trusting a signer.
+   */
+  validateCertificate(req: { certificate: Uint8Array; intermediates?: readonly Uint8Array[]; at?: Date; requiredEku?: readonly string[] }): Promise<PathValidationResult>;
   /** Republish CRLs that are due (called on a timer). */
   refreshCrls(): Promise<void>;
 }
