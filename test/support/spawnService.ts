@@ -5,8 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { tempDir } from './database.ts';
+import { freshDatabaseUrl, tempDir } from './database.ts';
+
+export { freshDatabaseUrl };
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICE_TOKEN = 'spawned-service-operator-token-01';
@@ -21,20 +22,6 @@ export interface SpawnedService {
   op(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
   kill9(): Promise<void>;
-}
-
-/** A fresh database URL on the real server when DATABASE_URL is set (CI's second run), else undefined. */
-export async function freshDatabaseUrl(): Promise<string | undefined> {
-  const base = process.env.DATABASE_URL;
-  if (!base) return undefined;
-  const name = `kexin_p_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
 }
 
 /** A port nothing listens on right now (the OS picks it; the service binds it a moment later). */
