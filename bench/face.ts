@@ -1,0 +1,140 @@
+/**
+ * Face pipeline benchmark (in-process):
+ *   node bench/face.ts [--models DATADIR] [--backend onnx|tfjs] [--iterations N]
+ *
+ * Prints per-stage latency (decode, detect, landmarks, align, embed), verify p50/p95 at concurrency 1
+ * and 4 (verify = analyse the probe photo + cosine against a stored reference embedding), a 30-frame
+ * challenge analysis, and peak RSS, next to references measured in the same run: sharp decode of the
+ * same photo, and one raw mobilefacenet inference on the same backend.
+ * Targets (2 cores): verify p50 ≤ 120 ms, 30-frame session ≤ 1.5 s, RSS ≤ 700 MB.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { evaluateChallenge } from '../src/liveness/challenge.ts';
+import type { ChallengeFrame } from '../src/liveness/challenge.ts';
+import { createFaceEngine } from '../src/liveness/faceEngine.ts';
+import type { FaceModels } from '../src/liveness/faceModels.ts';
+import { MODEL_INPUTS } from '../src/liveness/faceModels.ts';
+import { cosineSimilarity } from '../src/liveness/similarity.ts';
+
+const FACEDATA = path.resolve(import.meta.dirname, '..', '..', 'shared', 'facedata');
+
+const pctl = (v: number[], p: number) => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+async function loadModels(backend: string, dataDir: string): Promise<FaceModels> {
+  if (backend === 'onnx') {
+    const { loadOnnxFaceModels } = await import('../src/liveness/onnxFaceModels.ts');
+    return loadOnnxFaceModels(dataDir);
+  }
+  return (await import('../src/liveness/tfjsFaceModels.ts')).loadTfjsFaceModels();
+}
+
+function photos(): Buffer[] {
+  const dir = path.join(FACEDATA, 'verify');
+  if (!existsSync(dir)) throw new Error(`bench needs face photos in ${dir}`);
+  const out: Buffer[] = [];
+  for (const id of ['stock_model_a', 'barack_obama', 'jennifer_aniston', 'katy_perry']) {
+    for (const f of readdirSync(path.join(dir, id)).slice(0, 2)) out.push(readFileSync(path.join(dir, id, f)));
+  }
+  return out;
+}
+
+function videoFrames(n: number): Buffer[] | null {
+  const clip = path.join(FACEDATA, 'video', 'blink_frontal_live.mp4');
+  if (!existsSync(clip)) return null;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kexin-bench-'));
+  try {
+    execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-vf', `fps=${n / 14},scale=480:-2`, '-frames:v', String(n), '-q:v', '3', path.join(tmp, 'f%03d.jpg')]);
+    return readdirSync(tmp).sort().map((f) => readFileSync(path.join(tmp, f)));
+  } catch {
+    return null;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export async function main(argv = process.argv.slice(2)): Promise<Record<string, unknown>> {
+  const { values } = parseArgs({ args: argv, options: { models: { type: 'string', default: 'data' }, backend: { type: 'string' }, iterations: { type: 'string', default: '40' } } });
+  const backend = values.backend ?? (existsSync(path.join(values.models!, 'models', 'manifest.json')) ? 'onnx' : 'tfjs');
+  const iters = Number(values.iterations);
+  const models = await loadModels(backend, values.models!);
+  const engine = createFaceEngine({ models });
+  const imgs = photos();
+  console.log(`face bench: backend ${models.backend}; ${os.cpus().length} CPUs; ${iters} iterations`);
+
+  // warm-up
+  for (const b of imgs) await engine.analyze(b);
+
+  // references, same run
+  const refDecode: number[] = [], refEmbed: number[] = [];
+  const emb = new Float32Array(MODEL_INPUTS.embedding.size ** 2 * 3).fill(0.1);
+  for (let i = 0; i < iters; i++) {
+    let t = performance.now();
+    await sharp(imgs[i % imgs.length]).rotate().raw().toBuffer();
+    refDecode.push(performance.now() - t);
+    t = performance.now();
+    await models.embed(emb);
+    refEmbed.push(performance.now() - t);
+  }
+
+  // per-stage and verify at concurrency 1
+  const stages: Record<string, number[]> = { decode: [], detect: [], landmarks: [], align: [], embed: [] };
+  const reference = (await engine.analyze(imgs[0])).embedding!;
+  const verify1: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t = performance.now();
+    const a = await engine.analyze(imgs[i % imgs.length]);
+    if (a.embedding) cosineSimilarity(reference, a.embedding);
+    verify1.push(performance.now() - t);
+    for (const k of Object.keys(stages)) stages[k].push(a.timingsMs[k as keyof typeof a.timingsMs]);
+  }
+  // verify at concurrency 4
+  const verify4: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < iters) {
+      const i = next++;
+      const t = performance.now();
+      const a = await engine.analyze(imgs[i % imgs.length]);
+      if (a.embedding) cosineSimilarity(reference, a.embedding);
+      verify4.push(performance.now() - t);
+    }
+  };
+  const t4 = performance.now();
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  const wall4 = performance.now() - t4;
+
+  // 30-frame challenge session
+  const frames = videoFrames(30);
+  let session: number | null = null, sessionPassed: boolean | null = null;
+  if (frames) {
+    const t = performance.now();
+    const feats: ChallengeFrame[] = [];
+    for (let i = 0; i < frames.length; i++) feats.push({ t: i * 466, ...(await engine.frameFeatures(frames[i])) });
+    sessionPassed = evaluateChallenge(['blink'], feats).passed;
+    session = performance.now() - t;
+  }
+  const rssMb = process.resourceUsage().maxRSS / 1024;
+  const rows: [string, string, string][] = [
+    ['reference: sharp decode (same photos)', ms(pctl(refDecode, 50)), ms(pctl(refDecode, 95))],
+    ['reference: raw mobilefacenet inference', ms(pctl(refEmbed, 50)), ms(pctl(refEmbed, 95))],
+    ...Object.entries(stages).map(([k, v]) => [`stage ${k}`, ms(pctl(v, 50)), ms(pctl(v, 95))] as [string, string, string]),
+    ['verify, concurrency 1 (target p50 ≤ 120 ms)', ms(pctl(verify1, 50)), ms(pctl(verify1, 95))],
+    [`verify, concurrency 4 (throughput ${(iters / (wall4 / 1000)).toFixed(1)}/s)`, ms(pctl(verify4, 50)), ms(pctl(verify4, 95))],
+  ];
+  console.log(`${'measure'.padEnd(52)} ${'p50'.padStart(10)} ${'p95'.padStart(10)}`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(52)} ${b.padStart(10)} ${c.padStart(10)}`);
+  console.log(`30-frame challenge session (target ≤ 1.5 s): ${session === null ? 'skipped (no video/ffmpeg)' : `${(session / 1000).toFixed(2)} s, blink passed: ${sessionPassed}`}`);
+  console.log(`peak RSS (target ≤ 700 MB): ${rssMb.toFixed(0)} MB`);
+  await models.dispose();
+  return { backend: models.backend, rows, sessionMs: session, rssMb };
+}
+
+if (import.meta.main) {
+  main().catch((e) => { console.error(e); process.exitCode = 1; });
+}
