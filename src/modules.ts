@@ -9,6 +9,7 @@ import { createKeyStore } from './crypto/createKeyStore.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
 import { auditModule } from './api/audit/module.ts';
 import { createCaModule } from './api/ca/module.ts';
+import { faceModule } from './api/face/module.ts';
 import type { CaService } from './ca/caServiceTypes.ts';
 import type { ServiceModule } from './service.ts';
 
@@ -22,5 +23,5 @@ export async function openConfiguredKeyStore(config: Config, logger: Logger): Pr
 
 export function serviceModules(): { list: ServiceModule[]; ca: () => CaService } {
   const ca = createCaModule();
-  return { list: [auditModule, ca.module], ca: ca.service };
+  return { list: [auditModule, ca.module, faceModule], ca: ca.service };
 }

@@ -117,6 +117,23 @@ export const commands: Record<string, Command> = {
       return 0;
     },
   },
+  'face compare': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const { faceCompareCommand } = await import('./faceCompare.ts');
+      return faceCompareCommand(ctx.args[0], ctx.args[1], ctx);
+    },
+  },
+  'models build': {
+    words: 2, remote: false,
+    async run(ctx) {
+      const { buildModels } = await import('../liveness/models/buildModels.ts');
+      const result = await buildModels(ctx.config.dataDir, { log: (m) => ctx.out(m) });
+      for (const m of result.models) ctx.out(`${m.name.padEnd(16)} ${m.file}  sha256=${m.sha256}`);
+      ctx.out(`built ${result.built.length}, up to date ${result.skipped.length}: ${ctx.config.dataDir}/models/manifest.json`);
+      return 0;
+    },
+  },
   'audit verify': {
     words: 2, remote: true,
     async run(ctx) {

@@ -4,11 +4,15 @@
  * local path once the service has stopped.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/database.ts';
 import { freshDatabaseUrl, ROOT, spawnService, type SpawnedService } from '../support/spawnService.ts';
 import { hasTool, opensslCsr, runOk, write } from '../support/tools.ts';
+
+/** Real face photos for evaluation (not in the repository: ../shared/facedata). */
+const FACES = join(ROOT, '..', 'shared', 'facedata', 'verify');
 
 describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
   let svc: SpawnedService;
@@ -85,6 +89,24 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     const leafFile = write(dir, 'ext-leaf.pem', issued.certificatePem);
     const chainFile = write(dir, 'ext-chain.pem', issued.chainPem);
     expect(runOk('openssl', ['verify', '-x509_strict', '-CAfile', rootPem, '-untrusted', chainFile, leafFile])).toContain('OK');
+  });
+
+  it('serve converted the face models on first start; models build finds them up to date', () => {
+    const build = kexin('models', 'build');
+    expect(build.status, build.err).toBe(0);
+    expect(build.out).toMatch(/built 0, up to date [1-9]\d*/);
+    expect(build.out).toMatch(/face-detector|facemesh/);
+  });
+
+  it.skipIf(!existsSync(FACES))('face compare goes through the running service and prints the /face/verify JSON', () => {
+    if (!existsSync(FACES)) console.warn(`SKIPPED face compare on real photos: ${FACES} is absent`);
+    const person = readdirSync(FACES).filter((d) => !d.includes('.')).sort()[0]!;
+    const photos = readdirSync(join(FACES, person)).sort();
+    const res = kexin('face', 'compare', join(FACES, person, photos[0]!), join(FACES, person, photos[1]!));
+    expect(res.status, res.err).toBe(0);
+    const body = JSON.parse(res.out);
+    expect(body).toMatchObject({ match: expect.any(Boolean), score: expect.any(Number), threshold: expect.any(Number) });
+    expect(Array.isArray(body.reasons)).toBe(true);
   });
 
   it('works locally on the data dir once the service has stopped', async () => {
