@@ -8,7 +8,7 @@
  * FAR = 1 % and 0.1 %, and the recommended operating threshold, and writes ROC and score-distribution
  * pictures (SVG + PNG) plus a JSON summary to --out (default docs/face-eval).
  *
- * Threshold rule: the smallest threshold on a 1e-4 grid whose FAR on this set is ≤ 0.1 % (the grid is
+ * Threshold rule: the smallest threshold on a 1e-6 grid whose FAR on this set is ≤ 0.1 % (the grid is
  * fine because mobilefacenet's cosine scores are compressed towards 1, see docs/face-evaluation.md).
  *
  * --spoof DIR with live/ and spoof/: passive-liveness signals per image, which output means "live",
@@ -101,7 +101,7 @@ function svgHistogram(genuine: number[], impostor: number[], threshold: number):
   for (let k = 0; k <= 5; k++) { const v = lo + ((hi - lo) * k) / 5; const x = L + (k / 5) * pw; ticks.push(`<text x="${x}" y="${T + ph + 16}" font-size="11" text-anchor="middle">${v.toFixed(digits)}</text>`); }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>
 <rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>${bars(hiM, '#c33')}${bars(hg, '#36c')}${ticks.join('')}
-<line x1="${tx}" y1="${T}" x2="${tx}" y2="${T + ph}" stroke="#000" stroke-dasharray="4 3"/><text x="${tx + 4}" y="${T + 14}" font-size="12">threshold ${threshold.toFixed(4)}</text>
+<line x1="${tx}" y1="${T}" x2="${tx}" y2="${T + ph}" stroke="#000" stroke-dasharray="4 3"/><text x="${tx + 4}" y="${T + 14}" font-size="12">threshold ${threshold.toFixed(6)}</text>
 <text x="${L + 10}" y="${T + 34}" font-size="12" fill="#36c">genuine (n=${genuine.length})</text><text x="${L + 10}" y="${T + 50}" font-size="12" fill="#c33">impostor (n=${impostor.length})</text>
 <text x="${L + pw / 2}" y="${H - 12}" font-size="13" text-anchor="middle">cosine similarity</text>
 <text x="${L + pw / 2}" y="20" font-size="14" text-anchor="middle">Score distributions (normalised per class)</text></svg>`;
@@ -165,15 +165,15 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     }
     const eer = equalErrorRate(genuine, impostor);
     const at1 = tarAtFar(genuine, impostor, 0.01), at01 = tarAtFar(genuine, impostor, 0.001);
-    // smallest 1e-4 grid value at or above the exact FAR ≤ 0.1 % threshold
-    const rec = Math.min(1, Math.ceil(at01.threshold * 1e4) / 1e4);
+    // smallest 1e-6 grid value at or above the exact FAR ≤ 0.1 % threshold
+    const rec = Math.min(1, Math.ceil(at01.threshold * 1e6) / 1e6);
     const recRates = ratesAt(genuine, impostor, rec);
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     console.log(`pairs: ${genuine.length} genuine, ${impostor.length} impostor; mean score genuine ${mean(genuine).toFixed(5)}, impostor ${mean(impostor).toFixed(5)}`);
     console.log(`EER ${pct(eer.eer)} at threshold ${eer.threshold.toFixed(6)}`);
     console.log(`TAR@FAR=1%   ${pct(at1.tar)} (threshold ${at1.threshold.toFixed(6)}, FAR ${pct(at1.far)})`);
     console.log(`TAR@FAR=0.1% ${pct(at01.tar)} (threshold ${at01.threshold.toFixed(6)}, FAR ${pct(at01.far)})`);
-    console.log(`recommended threshold (lowest 1e-4-grid value with FAR <= 0.1 % on this set): ${rec.toFixed(4)} -> TAR ${pct(recRates.tar)}, FAR ${pct(recRates.far)}`);
+    console.log(`recommended threshold (lowest 1e-6-grid value with FAR <= 0.1 % on this set): ${rec.toFixed(6)} -> TAR ${pct(recRates.tar)}, FAR ${pct(recRates.far)}`);
     const worst = [...genuinePairs].sort((a, b) => a.s - b.s).slice(0, 5);
     console.log('lowest genuine pairs:', worst.map((p) => `${p.s.toFixed(5)} ${path.basename(path.dirname(p.a))}/${path.basename(p.a)}~${path.basename(p.b)}`).join('; '));
     const pics = [...await writePicture(out, 'roc', svgRoc(genuine, impostor, [at1, at01])), ...await writePicture(out, 'scores', svgHistogram(genuine, impostor, rec))];
