@@ -63,3 +63,12 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
    */
   passiveLive: 0.3,
 });
+
+/**
+ * Same-person check between frames of ONE challenge session (challenge.ts), frames within ±20° yaw of
+ * the baseline. Calibrated 2026-11-23: lowest frame-to-first-frame cosine on the live clips was
+ * 0.999925 (apfol_live_headturn_talk, 8 fps, first 5 s) and 0.99999 (blink_frontal_live); on
+ * facedata/verify impostor photo pairs, 0.9999 is exceeded by 8.42 % of pairs (genuine: 43.82 %).
+ * Every swapped-in frame is compared, so a swap over k frames passes with roughly 0.084^k.
+ */
+export const SAME_PERSON_IN_SESSION = 0.9999;

@@ -42,7 +42,7 @@ async function features(engine: FaceEngine, imgs: Buffer[], fps: number, embedEv
   return out;
 }
 
-const summary = (r: ReturnType<typeof evaluateChallenge>) => r.checks.map((c) => `${c.name}=${c.passed ? 'ok' : c.reason}(${Number(c.score).toFixed(3)}/${Number(c.threshold).toFixed(3)})`).join(' ');
+const summary = (r: ReturnType<typeof evaluateChallenge>) => r.checks.map((c) => `${c.name}=${c.passed ? 'ok' : c.reason}(${Number(c.score).toPrecision(7)}/${Number(c.threshold).toPrecision(7)})`).join(' ');
 
 describe.skipIf(skip)('active challenge on real video', () => {
   let models: FaceModels;
