@@ -46,8 +46,8 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
   /**
    * Calibrated: `npm run eval:face -- --data /work/shared/facedata/verify --spoof /work/shared/facedata/spoof
    * --out docs/face-eval` on 2026-11-23 (ONNX Runtime, converter face-convert@9a04f91): 118/118 photos
-   * enrolled, 267 genuine / 6636 impostor pairs, EER 29.99 %, TAR@FAR=1 % 17.98 %, TAR@FAR=0.1 % 8.61 %.
-   * Rule: lowest threshold (1e-6 grid) with FAR ≤ 0.1 % on that set → 0.999973 (TAR 8.61 %, FAR 0.09 %).
+   * enrolled, 267 genuine / 6636 impostor pairs, EER 30.05 %, TAR@FAR=1 % 17.23 %, TAR@FAR=0.1 % 8.61 %.
+   * Rule: lowest threshold (1e-6 grid) with FAR ≤ 0.1 % on that set → 0.999973 (TAR 8.24 %, FAR 0.09 %).
    * mobilefacenet's unit embeddings share one dominant direction, so all cosines sit in 0.9990–1.0000;
    * the threshold therefore needs six decimals. At this accuracy the model is NOT fit for unattended
    * 1:1 verification (see docs/face-evaluation.md) — the threshold keeps false accepts rare at the
@@ -57,7 +57,7 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
   quality: DEFAULT_QUALITY_THRESHOLDS,
   /**
    * Calibrated on facedata/spoof in the same run: combined passive score (= 1 − antispoof output)
-   * AUC 0.704. Rule: keep bona-fide rejections low (score-only BPCER 13 % at 0.3, APCER 60 %), because
+   * AUC 0.701. Rule: keep bona-fide rejections low (score-only BPCER 10.9 % at 0.3, APCER 59.6 %), because
    * the passive check is auxiliary and the active challenge carries the liveness decision. With
    * quality gating (dark captures cannot be vouched for): APCER 48.08 %, BPCER 30.43 %.
    */
