@@ -28,6 +28,7 @@ const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 async function loadModels(backend: string, dataDir: string, threads: number): Promise<FaceModels> {
   if (backend === 'onnx') {
+    if (!existsSync(path.join(dataDir, 'models', 'manifest.json'))) await (await import('../src/liveness/models/buildModels.ts')).buildModels(dataDir);
     const { loadOnnxFaceModels } = await import('../src/liveness/onnxFaceModels.ts');
     return loadOnnxFaceModels(dataDir, { intraOpNumThreads: threads });
   }
@@ -60,7 +61,7 @@ function videoFrames(n: number): Buffer[] | null {
 
 export async function main(argv = process.argv.slice(2)): Promise<Record<string, unknown>> {
   const { values } = parseArgs({ args: argv, options: { models: { type: 'string', default: 'data' }, backend: { type: 'string' }, iterations: { type: 'string', default: '40' }, threads: { type: 'string', default: '1' } } });
-  const backend = values.backend ?? (existsSync(path.join(values.models!, 'models', 'manifest.json')) ? 'onnx' : 'tfjs');
+  const backend = values.backend ?? 'onnx';
   const iters = Number(values.iterations);
   const models = await loadModels(backend, values.models!, Number(values.threads));
   const engine = createFaceEngine({ models });

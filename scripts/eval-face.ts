@@ -3,6 +3,8 @@
  *
  *   npm run eval:face -- --data DIR [--spoof DIR] [--out DIR] [--backend onnx|tfjs] [--models DATADIR]
  *
+ * --models: Kexin data dir holding models/manifest.json (default ./data; built with buildModels when absent).
+ *
  * DIR has one folder per identity. Every photo is analysed once; all genuine pairs (same folder) and
  * all impostor pairs (different folders) are scored by cosine similarity. Prints EER, TAR at
  * FAR = 1 % and 0.1 %, and the recommended operating threshold, and writes ROC and score-distribution
@@ -16,6 +18,7 @@
  * live / attacks; BPCER = bona fide rejected / bona fide; images without a detectable face count as
  * rejected).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,8 +34,13 @@ const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
 export async function loadModels(backend: string, dataDir?: string): Promise<FaceModels> {
   if (backend === 'tfjs') return (await import('../src/liveness/tfjsFaceModels.ts')).loadTfjsFaceModels();
+  const dir = dataDir ?? 'data';
+  if (!existsSync(path.join(dir, 'models', 'manifest.json'))) {
+    console.log(`no models in ${dir}/models: building them with Kexin's converter`);
+    await (await import('../src/liveness/models/buildModels.ts')).buildModels(dir);
+  }
   const { loadOnnxFaceModels } = await import('../src/liveness/onnxFaceModels.ts');
-  return loadOnnxFaceModels(dataDir ?? 'data');
+  return loadOnnxFaceModels(dir);
 }
 
 export interface Rates { threshold: number; far: number; frr: number; tar: number }
