@@ -24,7 +24,7 @@ export interface ModulePlugin {
 }
 
 export interface ModuleOptions {
-  /** preHandler hook that requires an operator bearer token. */
+  /** onRequest hook that requires an operator bearer token (before the body is parsed or validated). */
   readonly operatorOnly: ReturnType<typeof requireOperator>;
 }
 

@@ -9,9 +9,9 @@ import { publicKeyFacts, schemeFromAlgorithmIdentifier, type PublicKeyFacts } fr
 import type { KeyAlgorithm, SignatureScheme } from '../crypto/keyStore.ts';
 import { verifySignature } from '../crypto/signatures.ts';
 import { KexinError } from '../errors.ts';
-import { X509_OID } from './certificate.ts';
+import { strictBer, X509_OID } from './certificate.ts';
 import { parseCsr } from './parseCsr.ts';
-import { attributeName, type AttributeName, type Profile } from './profiles.ts';
+import { attributeName, type AttributeName, type Profile, type ProfileName } from './profiles.ts';
 import { isValidUscc } from './uscc.ts';
 
 export interface SubjectAlternativeNames {
@@ -21,6 +21,8 @@ export interface SubjectAlternativeNames {
 }
 
 export interface CheckedCsr {
+  /** The profile the CSR was checked against; `prepareCertificate` refuses a different one. */
+  readonly profile: ProfileName;
   readonly der: Uint8Array;
   /** DER Name of the subject, as requested (validated against the profile). */
   readonly subjectDer: Uint8Array;
@@ -70,6 +72,11 @@ function attributeText(v: unknown): string | undefined {
 
 /** Checks a subject against the profile's rules; returns the readable attributes. */
 export function checkSubject(subject: pkijs.RelativeDistinguishedNames, profile: Profile): CheckedCsr['subject'] {
+  // One attribute per RDN: multi-valued RDNs are legal X.501 but ambiguous to display and compare.
+  const seq = strictBer(new Uint8Array(subject.toSchema().toBER()));
+  if (!(seq instanceof asn1js.Sequence) || seq.valueBlock.value.some((set) => !(set instanceof asn1js.Set) || set.valueBlock.value.length !== 1)) {
+    throw subjectError('RDN', 'subject has a multi-valued RDN; use one attribute per RDN');
+  }
   const out: { type: AttributeName; value: string }[] = [];
   const seen = new Map<AttributeName, number>();
   const allowed = new Set<AttributeName>([...profile.subject.required, ...profile.subject.allowed]);
@@ -167,7 +174,12 @@ export function checkCsr(input: Uint8Array | string, profile: Profile): CheckedC
     throw new KexinError('CA_SAN_REQUIRED', `profile ${profile.name} requires at least one dNSName or iPAddress SAN in the CSR`, 400);
   }
   for (const ip of san.ipAddresses) if (!isIP(ip)) throw new KexinError('CA_SAN_INVALID', `bad IP SAN ${ip}`, 400);
+  const cn = subject.find((a) => a.type === 'CN')?.value;
+  if (profile.name === 'server' && cn !== undefined && !san.dnsNames.includes(cn.toLowerCase()) && !san.ipAddresses.includes(cn)) {
+    throw subjectError('CN', `server CN "${cn}" must also be one of the requested SANs`);
+  }
   return Object.freeze({
+    profile: profile.name,
     der,
     subjectDer: new Uint8Array(csr.subject.toSchema().toBER()),
     subject,

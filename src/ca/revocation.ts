@@ -6,12 +6,10 @@
 import type { CertificateStatus } from './caStore.ts';
 import { caErrors } from './caErrors.ts';
 import { KexinError } from '../errors.ts';
+import { REASON_CODES, type ReasonName } from './revocationReasons.ts';
 
-export const REVOCATION_REASONS = [
-  'unspecified', 'keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded',
-  'cessationOfOperation', 'certificateHold', 'removeFromCRL', 'privilegeWithdrawn', 'aACompromise',
-] as const;
-export type RevocationReason = (typeof REVOCATION_REASONS)[number];
+export type RevocationReason = ReasonName;
+export const REVOCATION_REASONS = Object.freeze(Object.keys(REASON_CODES) as RevocationReason[]);
 
 export function parseReason(input: string): RevocationReason {
   const found = REVOCATION_REASONS.find((r) => r.toLowerCase() === input.trim().toLowerCase());

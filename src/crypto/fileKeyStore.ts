@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import { KexinError } from '../errors.ts';
 import { generateKeyObject } from './generateKeyObject.ts';
-import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme, SignOptions } from './keyStore.ts';
+import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { schemesFor, signWithKeyObject } from './signatures.ts';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -149,7 +149,13 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
   const privateKeys = new Map<string, Promise<KeyObject>>();
   let ready: Promise<void> | undefined;
   let closed = false;
-  const init = () => (ready ??= ensurePrivateDir(dir, logger));
+  const init = () => {
+    if (!ready) {
+      ready = ensurePrivateDir(dir, logger);
+      ready.catch(() => (ready = undefined)); // a failed mkdir/chmod is retried on the next call
+    }
+    return ready;
+  };
   const assertOpen = () => {
     if (closed) throw new TypeError('file key store is closed');
   };
@@ -206,7 +212,7 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
       throw new KexinError(
         'KEY_STORE_LOCKED',
         `cannot decrypt key file ${path}: wrong key-store passphrase or damaged file`,
-        500,
+        503,
         undefined,
         { cause: err },
       );
@@ -230,6 +236,7 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
 
   return {
     backend: 'file',
+    algorithms: ALL_KEY_ALGORITHMS,
     async createKey(algorithm: KeyAlgorithm, label: string) {
       assertOpen();
       if (!KEY_ALGORITHMS.includes(algorithm)) {
@@ -302,7 +309,7 @@ export async function resolveFilePassphrase(options: ResolvePassphraseOptions): 
   let passphrase: string;
   try {
     passphrase = (await readFile(path, 'utf8')).trim();
-    if (passphrase === '') throw new KexinError('KEY_STORE_LOCKED', `passphrase file ${path} is empty`, 500);
+    if (passphrase === '') throw new KexinError('KEY_STORE_LOCKED', `passphrase file ${path} is empty`, 503);
     const st = await stat(path);
     if ((st.mode & 0o077) !== 0) {
       await chmod(path, 0o600);

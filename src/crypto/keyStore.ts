@@ -41,8 +41,13 @@ export interface SignOptions {
   readonly sm2UserId?: Uint8Array;
 }
 
+/** Every key algorithm Kexin uses. */
+export const ALL_KEY_ALGORITHMS: readonly KeyAlgorithm[] = Object.freeze(['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'Ed25519', 'SM2']);
+
 export interface KeyStore {
   readonly backend: KeyInfo['backend'];
+  /** The algorithms this store can create keys for (a PKCS#11 token has no standard SM2 mechanism). */
+  readonly algorithms: readonly KeyAlgorithm[];
   /** Generates a new key inside the store and returns its public facts. */
   createKey(algorithm: KeyAlgorithm, label: string): Promise<KeyInfo>;
   /** Public facts of an existing key; `KEY_NOT_FOUND` when absent. */

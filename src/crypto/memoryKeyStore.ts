@@ -2,7 +2,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { KexinError } from '../errors.ts';
 import { generateKeyObject } from './generateKeyObject.ts';
-import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme, SignOptions } from './keyStore.ts';
+import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { schemesFor, signWithKeyObject } from './signatures.ts';
 
 export function createMemoryKeyStore(): KeyStore {
@@ -14,6 +14,7 @@ export function createMemoryKeyStore(): KeyStore {
   };
   return {
     backend: 'memory',
+    algorithms: ALL_KEY_ALGORITHMS,
     async createKey(algorithm: KeyAlgorithm, label: string) {
       const { privateKey, publicKey } = generateKeyObject(algorithm);
       const info: KeyInfo = Object.freeze({

@@ -14,7 +14,7 @@ import { createHash, createPublicKey, randomUUID, timingSafeEqual } from 'node:c
 import { createRequire } from 'node:module';
 import type * as Pkcs11Types from 'pkcs11js';
 import { KexinError } from '../errors.ts';
-import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme, SignOptions } from './keyStore.ts';
+import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { SCHEMES, schemesFor } from './signatures.ts';
 
 type Pkcs11Module = typeof Pkcs11Types;
@@ -64,13 +64,13 @@ function acquireModule(library: string): Pkcs11Types.PKCS11 {
   try {
     p11.load(library);
   } catch (err) {
-    throw new KexinError('KEY_STORE_UNAVAILABLE', `cannot load PKCS#11 library ${library}`, 500, undefined, { cause: err });
+    throw new KexinError('KEY_STORE_UNAVAILABLE', `cannot load PKCS#11 library ${library}`, 503, undefined, { cause: err });
   }
   try {
     p11.C_Initialize();
   } catch (err) {
     if (!(err instanceof pkcs11.Pkcs11Error && err.code === pkcs11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
-      throw new KexinError('KEY_STORE_UNAVAILABLE', `C_Initialize failed for ${library}`, 500, undefined, { cause: err });
+      throw new KexinError('KEY_STORE_UNAVAILABLE', `C_Initialize failed for ${library}`, 503, undefined, { cause: err });
     }
   }
   modules.set(library, { p11, refs: 1, pins: new Map() });
@@ -128,6 +128,12 @@ function unwrapEcPoint(value: Buffer, pointLength: number): Buffer {
   throw new KexinError('KEY_STORE_CORRUPT', 'token returned a CKA_EC_POINT of unexpected form', 500);
 }
 
+/** The CKR_* name of a PKCS#11 return value, for messages. */
+function ckrName(code: number): string {
+  const name = Object.keys(pkcs11).find((k) => k.startsWith('CKR_') && (pkcs11 as unknown as Record<string, unknown>)[k] === code);
+  return name ?? `CKR 0x${code.toString(16)}`;
+}
+
 const b64u = (b: Buffer) => b.toString('base64url');
 /** A CK_ULONG attribute or handle (native-endian, 4 or 8 bytes) as a number. */
 const ulong = (b: Buffer) => (b.length === 8 ? Number(b.readBigUInt64LE(0)) : b.readUIntLE(0, b.length));
@@ -142,51 +148,57 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
 
   const p11 = acquireModule(library);
   let session: Handle;
+  let slot: Handle;
   let mechanisms: Set<number>;
-  try {
-    const slots = p11.C_GetSlotList(true);
-    let slot: Handle | undefined;
-    if (options.tokenLabel !== undefined) {
-      slot = slots.find((s) => p11.C_GetTokenInfo(s).label.trim() === options.tokenLabel);
-      if (!slot) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 token labelled "${options.tokenLabel}" in ${library}`, 500);
-    } else {
-      const n = options.slot!;
-      slot = slots[n] ?? slots.find((s) => ulong(s) === n);
-      if (!slot) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 slot ${n} with a token in ${library}`, 500);
-    }
-    mechanisms = new Set(p11.C_GetMechanismList(slot));
-    session = p11.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+
+  /** Opens a R/W session on `slot` and logs the user in (or checks the PIN against the earlier login). */
+  function openLoggedInSession(): Handle {
+    const s = p11.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
     // Login state belongs to the application, not the session: when another store on the same token is
     // already logged in, C_Login cannot check this PIN, so compare it with the one that logged in.
     const pins = modules.get(library)!.pins;
     const slotKey = slot.toString('hex');
     const known = pins.get(slotKey);
-    const samePin = (a: string, b: string) => {
-      const x = createHash('sha256').update(a).digest();
-      const y = createHash('sha256').update(b).digest();
-      return timingSafeEqual(x, y);
-    };
+    const samePin = (a: string, b: string) =>
+      timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
     try {
-      p11.C_Login(session, pkcs11.CKU_USER, pin);
+      p11.C_Login(s, pkcs11.CKU_USER, pin);
       pins.set(slotKey, pin);
     } catch (err) {
       const alreadyIn = err instanceof pkcs11.Pkcs11Error && err.code === pkcs11.CKR_USER_ALREADY_LOGGED_IN;
       if (alreadyIn && known !== undefined && !samePin(known, pin)) {
-        p11.C_CloseSession(session);
-        throw new KexinError('KEY_STORE_LOCKED', `PKCS#11 login refused: wrong user PIN for the token in ${library}`, 500);
+        p11.C_CloseSession(s);
+        throw new KexinError('KEY_STORE_LOCKED', `PKCS#11 login refused: wrong user PIN for the token in ${library}`, 503);
       }
       if (!alreadyIn) {
-        p11.C_CloseSession(session);
+        p11.C_CloseSession(s);
         const wrongPin = err instanceof pkcs11.Pkcs11Error && (err.code === pkcs11.CKR_PIN_INCORRECT || err.code === pkcs11.CKR_PIN_LOCKED);
         throw new KexinError(
           'KEY_STORE_LOCKED',
           wrongPin ? `PKCS#11 login refused: wrong or locked user PIN for the token in ${library}` : `PKCS#11 login failed for ${library}`,
-          500,
+          503,
           undefined,
           { cause: err },
         );
       }
     }
+    return s;
+  }
+
+  try {
+    const slots = p11.C_GetSlotList(true);
+    let found: Handle | undefined;
+    if (options.tokenLabel !== undefined) {
+      found = slots.find((s) => p11.C_GetTokenInfo(s).label.trim() === options.tokenLabel);
+      if (!found) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 token labelled "${options.tokenLabel}" in ${library}`, 503);
+    } else {
+      const n = options.slot!;
+      found = slots[n] ?? slots.find((s) => ulong(s) === n);
+      if (!found) throw new KexinError('KEY_STORE_UNAVAILABLE', `no PKCS#11 slot ${n} with a token in ${library}`, 503);
+    }
+    slot = found;
+    mechanisms = new Set(p11.C_GetMechanismList(slot));
+    session = openLoggedInSession();
   } catch (err) {
     releaseModule(library);
     throw err;
@@ -352,8 +364,11 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
     };
     switch (p.family) {
       case 'ECDSA': {
-        // CKM_ECDSA signs a pre-computed digest and returns raw r‖s; X.509 wants DER.
-        const digest = createHash(p.hash!).update(data).digest();
+        // CKM_ECDSA signs a pre-computed digest and returns raw r‖s; X.509 wants DER. A digest longer
+        // than the group order (P-256 with SHA-384/512) is truncated to its leftmost bytes here, as ECDSA
+        // prescribes (both orders are whole bytes), rather than trusting every token to do it.
+        const orderBytes = key.algorithm === 'ECDSA-P384' ? 48 : 32;
+        const digest = createHash(p.hash!).update(data).digest().subarray(0, orderBytes);
         return rawEcdsaToDer(await run({ mechanism: pkcs11.CKM_ECDSA }, digest));
       }
       case 'RSA-PSS': {
@@ -378,17 +393,61 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
     }
   }
 
+  /** Return values after which the session (or its login) is gone: reopen once and retry. */
+  const SESSION_LOST = new Set([
+    pkcs11.CKR_SESSION_HANDLE_INVALID,
+    pkcs11.CKR_SESSION_CLOSED,
+    pkcs11.CKR_USER_NOT_LOGGED_IN,
+    pkcs11.CKR_DEVICE_REMOVED,
+    pkcs11.CKR_TOKEN_NOT_PRESENT,
+  ]);
+  /** Object handles go stale when the object is destroyed or the session changes: look the key up again. */
+  const HANDLE_STALE = new Set([pkcs11.CKR_KEY_HANDLE_INVALID, pkcs11.CKR_OBJECT_HANDLE_INVALID]);
+
+  /**
+   * Runs `fn` on the session, serialised. A lost session is reopened (and logged in) once; a stale key
+   * handle is looked up again once. Other token failures become KEY_STORE_UNAVAILABLE naming the CKR.
+   */
+  function tokenCall<T>(operation: string, fn: () => Promise<T> | T): Promise<T> {
+    return serial(async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await fn();
+        } catch (err) {
+          if (err instanceof KexinError || err instanceof TypeError) throw err;
+          const code = err instanceof pkcs11.Pkcs11Error ? err.code : undefined;
+          if (attempt === 0 && code !== undefined && (SESSION_LOST.has(code) || HANDLE_STALE.has(code))) {
+            infos.clear();
+            if (SESSION_LOST.has(code)) {
+              try {
+                p11.C_CloseSession(session);
+              } catch {
+                // already gone
+              }
+              session = openLoggedInSession();
+            }
+            continue;
+          }
+          const name = code !== undefined ? ckrName(code) : undefined;
+          throw new KexinError('KEY_STORE_UNAVAILABLE', `PKCS#11 ${operation} failed${name ? ` (${name})` : ''}`, 503, undefined, { cause: err });
+        }
+      }
+    });
+  }
+
   return {
     backend: 'pkcs11',
+    // PKCS#11 (v2.40, 3.0) defines no SM2 mechanism; everything else is created in the token.
+    algorithms: ALL_KEY_ALGORITHMS.filter((a) => a !== 'SM2'),
     createKey(algorithm: KeyAlgorithm, label: string) {
       if (typeof label !== 'string') return Promise.reject(new TypeError('label must be a string'));
-      return serial(() => generate(algorithm, label));
+      return tokenCall(`key generation (${algorithm})`, () => generate(algorithm, label));
     },
     getKey(id: string) {
-      return serial(() => publicInfo(lookup(id)));
+      return tokenCall('key lookup', () => publicInfo(lookup(id)));
     },
     sign(id: string, scheme: SignatureScheme, data: Uint8Array, _options?: SignOptions) {
-      return serial(async () => {
+      return tokenCall(`signing (${scheme})`, async () => {
         const key = lookup(id);
         if (!schemesFor(key.algorithm).includes(scheme)) {
           throw new TypeError(`key ${id} (${key.algorithm}) cannot sign with ${scheme}`);

@@ -75,6 +75,19 @@ export function signWithKeyObject(key: KeyObject, scheme: SignatureScheme, data:
   }
 }
 
+/** Parsed public keys by SPKI: chains and CA keys are verified against the same few keys again and again. */
+const publicKeys = new Map<string, KeyObject>();
+function publicKeyFor(spki: Uint8Array): KeyObject {
+  const id = Buffer.from(spki).toString('base64');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    if (publicKeys.size >= 256) publicKeys.delete(publicKeys.keys().next().value!);
+    publicKeys.set(id, key);
+  }
+  return key;
+}
+
 /**
  * Verifies `signature` over `data` with the public key in `spki`. Returns false for any malformed key
  * or signature: a bad signature is an answer, not an exception.
@@ -83,7 +96,7 @@ export function verifySignature(spki: Uint8Array, scheme: SignatureScheme, data:
   const p = SCHEMES[scheme];
   try {
     if (p.family === 'SM2') return sm2Verify(spki, data, signature, options?.sm2UserId);
-    const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    const key = publicKeyFor(spki);
     switch (p.family) {
       case 'ECDSA':
         if (key.asymmetricKeyType !== 'ec') return false;

@@ -25,6 +25,7 @@
  * must have cosine similarity ≥ `samePerson.threshold` to the first embedded frame.
  */
 import { cosineSimilarity } from './similarity.ts';
+import { SAME_PERSON_IN_SESSION } from './thresholds.ts';
 
 export type ChallengeAction = 'blink' | 'open_mouth' | 'turn_left' | 'turn_right' | 'nod';
 export const CHALLENGE_ACTIONS: readonly ChallengeAction[] = Object.freeze(['blink', 'open_mouth', 'turn_left', 'turn_right', 'nod']);
@@ -68,7 +69,8 @@ export const DEFAULT_CHALLENGE_CONFIG: ChallengeConfig = Object.freeze({
   mouth: Object.freeze({ delta: 0.2, min: 0.25 }),
   turn: Object.freeze({ deg: 15, neutral: 10 }),
   nod: Object.freeze({ deg: 10 }),
-  samePerson: Object.freeze({ threshold: 0.5, maxYawDeg: 20 }),
+  // Calibrated separately from 1:1 verification, see thresholds.ts.
+  samePerson: Object.freeze({ threshold: SAME_PERSON_IN_SESSION, maxYawDeg: 20 }),
 });
 
 export interface ChallengeCheck {

@@ -101,6 +101,13 @@ describe('CSR checks', () => {
     expect(code(() => checkCsr(csr, PROFILES.person))).toBe('CA_CSR_ALGORITHM_UNSUPPORTED');
   });
 
+  it('RSA-PSS CSRs: salt = digest length accepted; OpenSSL\'s default (max) salt refused as unsupported', () => {
+    const ok = opensslCsr('pss', ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], '/CN=pss', ['-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:digest']);
+    expect(checkCsr(ok, PROFILES.person).signatureScheme).toBe('RSA-PSS-SHA256');
+    openssl(['req', '-new', '-key', `${dir}/pss.key`, '-subj', '/CN=pss', '-sigopt', 'rsa_padding_mode:pss', '-out', `${dir}/pss-max.csr`]);
+    expect(code(() => checkCsr(readFileSync(`${dir}/pss-max.csr`, 'utf8'), PROFILES.person))).toBe('CA_CSR_ALGORITHM_UNSUPPORTED');
+  });
+
   it('SM2 CSR from openssl (-sm3 -sigopt distid) verifies with the default ID; another ID fails', () => {
     const ok = opensslCsr('sm2', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:SM2'], '/CN=张三', ['-sm3', '-sigopt', 'distid:1234567812345678']);
     expect(checkCsr(ok, PROFILES.person).keyAlgorithm).toBe('SM2');
@@ -113,6 +120,13 @@ describe('CSR checks', () => {
     expect(code(() => checkCsr(none.der, PROFILES.server))).toBe('CA_SAN_REQUIRED');
     const bad = await buildCsr({ signer: p256, subject: 'x', dnsNames: ['bad_name..cn'] });
     expect(code(() => checkCsr(bad.der, PROFILES.server))).toBe('CA_SAN_INVALID');
+  });
+
+  it('multi-valued RDN (openssl -multivalue-rdn) and a server CN missing from the SANs → CA_SUBJECT_INVALID', () => {
+    const mv = opensslCsr('mv', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/C=CN/O=Kexin+CN=a', ['-multivalue-rdn']);
+    expect(code(() => checkCsr(mv, PROFILES.staff))).toBe('CA_SUBJECT_INVALID');
+    const srv = opensslCsr('cn', ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], '/CN=other.example.cn', ['-addext', 'subjectAltName=DNS:a.example.cn']);
+    expect(code(() => checkCsr(srv, PROFILES.server))).toBe('CA_SUBJECT_INVALID');
   });
 
   it('unknown profile → CA_PROFILE_UNKNOWN; malformed input → CA_CSR_MALFORMED / CA_PEM_MALFORMED', () => {
@@ -146,6 +160,11 @@ describe('issuance policy', () => {
   it('internal profiles cannot be requested', () => {
     expect(code(() => prepareCertificate({ csr: csrPem, profile: 'issuing-ca', issuer: h.issuingCa, serial: newSerial(), clock: fixedClock(NOW), baseUrl: BASE_URL }))).toBe('CA_PROFILE_INTERNAL');
     expect(code(() => prepareCertificate({ csr: csrPem, profile: 'nope', issuer: h.issuingCa, serial: newSerial(), clock: fixedClock(NOW), baseUrl: BASE_URL }))).toBe('CA_PROFILE_UNKNOWN');
+  });
+
+  it('a CSR checked for one profile cannot be issued under another', () => {
+    const checked = checkCsr(csrPem, PROFILES.person);
+    expect(code(() => prepareCertificate({ csr: checked, profile: 'token-signer', issuer: h.issuingCa, serial: newSerial(), clock: fixedClock(NOW), baseUrl: BASE_URL }))).toBe('CA_CSR_PROFILE_MISMATCH');
   });
 
   it('validity: profile maximum by default, longer requests refused', () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,12 +76,45 @@ describe('file key store', () => {
       expect(asn1).toMatch(/:PBKDF2/);
       expect(asn1).toMatch(/:hmacWithSHA512/);
       expect(asn1).toMatch(/:aes-256-cbc/);
+      expect(asn1).toMatch(/INTEGER\s+:033450\b/); // 210 000 PBKDF2 iterations (Node's own export uses 2048)
       const pub = execFileSync('openssl', ['pkey', '-in', file, '-passin', `pass:${passphrase}`, '-pubout', '-outform', 'DER']);
       expect(Buffer.from(pub).equals(Buffer.from(key.publicKeySpki)), key.algorithm).toBe(true);
       const meta = JSON.parse(readFileSync(join(dir, `${key.id}.json`), 'utf8'));
       expect(meta).toMatchObject({ id: key.id, algorithm: key.algorithm, label: key.label });
       expect(createPublicKey({ key: Buffer.from(meta.spki, 'base64'), format: 'der', type: 'spki' })).toBeTruthy();
     }
+  });
+});
+
+describe('file key store integrity', () => {
+  it('a swapped key file is KEY_STORE_CORRUPT, a missing one KEY_STORE_CORRUPT, a damaged one KEY_STORE_LOCKED', { timeout: 30_000 }, async () => {
+    const dir = join(root, 'integrity');
+    const store = createFileKeyStore({ dir, passphrase });
+    const a = await store.createKey('ECDSA-P256', 'a');
+    const b = await store.createKey('ECDSA-P256', 'b');
+    const c = await store.createKey('ECDSA-P256', 'c');
+    await store.close();
+    copyFileSync(join(dir, `${b.id}.p8`), join(dir, `${a.id}.p8`));
+    unlinkSync(join(dir, `${b.id}.p8`));
+    const pem = readFileSync(join(dir, `${c.id}.p8`), 'utf8');
+    writeFileSync(join(dir, `${c.id}.p8`), pem.slice(0, 200) + pem.slice(260));
+    const reopened = createFileKeyStore({ dir, passphrase });
+    await expect(reopened.sign(a.id, 'ECDSA-SHA256', data)).rejects.toMatchObject({ code: 'KEY_STORE_CORRUPT' });
+    await expect(reopened.sign(b.id, 'ECDSA-SHA256', data)).rejects.toMatchObject({ code: 'KEY_STORE_CORRUPT' });
+    await expect(reopened.sign(c.id, 'ECDSA-SHA256', data)).rejects.toMatchObject({ code: 'KEY_STORE_LOCKED' });
+    await reopened.close();
+  });
+
+  it('concurrent first signs (lazy decryption in flight) all verify; the file is an ENCRYPTED PRIVATE KEY PEM', { timeout: 30_000 }, async () => {
+    const dir = join(root, 'concurrent');
+    const key = await createFileKeyStore({ dir, passphrase }).createKey('SM2', 'sm2');
+    const store = createFileKeyStore({ dir, passphrase });
+    const sigs = await Promise.all(Array.from({ length: 8 }, () => store.sign(key.id, 'SM2-SM3', data)));
+    for (const s of sigs) expect(verifySignature(key.publicKeySpki, 'SM2-SM3', data, s)).toBe(true);
+    const pem = readFileSync(join(dir, `${key.id}.p8`), 'utf8');
+    expect(pem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    await store.close();
+    await expect(store.getKey(key.id)).rejects.toBeInstanceOf(TypeError); // closed
   });
 });
 

@@ -9,27 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPkcs11KeyStore, pkcs11IdOf, pkcs11ModuleFor, rawEcdsaToDer } from '../../src/crypto/pkcs11KeyStore.ts';
 import type { KeyAlgorithm, KeyInfo, KeyStore, SignatureScheme } from '../../src/crypto/keyStore.ts';
 import { schemesFor, verifySignature } from '../../src/crypto/signatures.ts';
+import { findSoftHsm, hasSoftHsmUtil, initSoftHsmToken } from '../support/softhsm.ts';
 
 const pkcs11 = createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11Types;
-
-function findSoftHsm(): string | undefined {
-  const candidates = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/local/lib/softhsm/libsofthsm2.so'];
-  for (const c of candidates) if (existsSync(c)) return c;
-  try {
-    const listed = execFileSync('dpkg', ['-L', 'libsofthsm2', 'softhsm2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return listed.split('\n').find((l) => l.endsWith('/libsofthsm2.so') && existsSync(l));
-  } catch {
-    return undefined;
-  }
-}
-function hasSoftHsmUtil(): boolean {
-  try {
-    execFileSync('softhsm2-util', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const library = findSoftHsm();
 const skipReason = !library ? 'SoftHSM2 library (libsofthsm2.so) not found' : !hasSoftHsmUtil() ? 'softhsm2-util not found' : undefined;
@@ -65,15 +47,7 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
   let store: KeyStore;
 
   beforeAll(() => {
-    const tokens = join(root, 'tokens');
-    mkdirSync(tokens);
-    const conf = join(root, 'softhsm2.conf');
-    writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
-    process.env.SOFTHSM2_CONF = conf; // read by the library at C_Initialize
-    execFileSync('softhsm2-util', ['--init-token', '--free', '--label', tokenLabel, '--pin', pin, '--so-pin', '5678'], {
-      env: { ...process.env, SOFTHSM2_CONF: conf },
-      stdio: 'ignore',
-    });
+    process.env.SOFTHSM2_CONF = initSoftHsmToken(root, tokenLabel, pin).conf; // read by the library at C_Initialize
     store = createPkcs11KeyStore({ library: library!, tokenLabel, pin });
   });
   afterAll(async () => {
@@ -81,12 +55,12 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
     rmSync(root, { recursive: true, force: true });
   });
 
-  const algorithms: KeyAlgorithm[] = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'Ed25519'];
+  const algorithms: KeyAlgorithm[] = ['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'Ed25519'];
   it('generates keys in the token and every scheme verifies with verifySignature and openssl', { timeout: 120_000 }, async () => {
     for (const algorithm of algorithms) {
-      const key = await store.createKey(algorithm, `hsm-${algorithm}`);
+      const key = await store.createKey(algorithm, `hsm-${algorithm}-可信`);
       created.push(key);
-      expect(key).toMatchObject({ algorithm, label: `hsm-${algorithm}`, backend: 'pkcs11' });
+      expect(key).toMatchObject({ algorithm, label: `hsm-${algorithm}-可信`, backend: 'pkcs11' });
       expect(createPublicKey({ key: Buffer.from(key.publicKeySpki), format: 'der', type: 'spki' }).asymmetricKeyType).toBe(
         algorithm === 'Ed25519' ? 'ed25519' : algorithm.startsWith('RSA') ? 'rsa' : 'ec',
       );
@@ -153,6 +127,34 @@ describe.skipIf(skipReason !== undefined)('PKCS#11 key store on SoftHSM2', () =>
     } finally {
       p11.C_CloseSession(session);
     }
+  });
+
+  it('recovers when the token closes every session under it (re-opens and logs in again)', async () => {
+    const p11 = pkcs11ModuleFor(library!)!;
+    const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === tokenLabel)!;
+    await store.sign(created[0].id, 'ECDSA-SHA256', data); // handle cached
+    p11.C_CloseAllSessions(slot); // also ends the login
+    const sig = await store.sign(created[0].id, 'ECDSA-SHA256', data);
+    expect(verifySignature(created[0].publicKeySpki, 'ECDSA-SHA256', data, sig)).toBe(true);
+  });
+
+  it('a key destroyed on the token behind the store is KEY_NOT_FOUND, not a raw PKCS#11 error', async () => {
+    const doomed = await store.createKey('ECDSA-P256', 'doomed');
+    await store.sign(doomed.id, 'ECDSA-SHA256', data); // handle cached
+    const p11 = pkcs11ModuleFor(library!)!;
+    const slot = p11.C_GetSlotList(true).find((s) => p11.C_GetTokenInfo(s).label.trim() === tokenLabel)!;
+    const session = p11.C_OpenSession(slot, pkcs11.CKF_SERIAL_SESSION | pkcs11.CKF_RW_SESSION);
+    try {
+      for (const cls of [pkcs11.CKO_PRIVATE_KEY, pkcs11.CKO_PUBLIC_KEY]) {
+        p11.C_FindObjectsInit(session, [{ type: pkcs11.CKA_CLASS, value: cls }, { type: pkcs11.CKA_ID, value: pkcs11IdOf(doomed.id)! }]);
+        const [h] = p11.C_FindObjects(session, 1);
+        p11.C_FindObjectsFinal(session);
+        p11.C_DestroyObject(session, h);
+      }
+    } finally {
+      p11.C_CloseSession(session);
+    }
+    await expect(store.sign(doomed.id, 'ECDSA-SHA256', data)).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
   });
 
   it('a new store instance (after the old one closed) finds every key by id and signs', { timeout: 60_000 }, async () => {

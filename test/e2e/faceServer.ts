@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { FaceModels } from '../../src/liveness/faceModels.ts';
-import { createFaceModule } from '../../src/liveness/module.ts';
+import { createFaceModule } from '../../src/api/face/module.ts';
 import { loadOnnxFaceModels } from '../../src/liveness/onnxFaceModels.ts';
 import { startService } from '../../src/service.ts';
 

@@ -28,7 +28,31 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await migrate(db.pool);
     return { ...db, url: undefined, dataDir, close: async () => { await db.close(); rmSync(dataDir, { recursive: true, force: true }); } };
   }
-  // A database of its own per test file on the real server: tests never see each other's rows.
+  const url = (await freshDatabaseUrl())!;
+  const db = await openDatabase({ url, dataDir });
+  await migrate(db.pool);
+  return {
+    ...db,
+    url,
+    dataDir,
+    async close() {
+      await db.close();
+      const a = new pg.Client({ connectionString: base });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+      await a.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A new, empty database of its own on the real server when DATABASE_URL is set (CI's second run),
+ * so tests never see each other's rows; undefined on the embedded database.
+ */
+export async function freshDatabaseUrl(): Promise<string | undefined> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return undefined;
   const name = `kexin_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
@@ -36,19 +60,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), dataDir });
-  await migrate(db.pool);
-  return {
-    ...db,
-    url: url.toString(),
-    dataDir,
-    async close() {
-      await db.close();
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return url.toString();
 }

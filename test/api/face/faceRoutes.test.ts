@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/audit/auditLog.ts';
 import { fixedClock } from '../../../src/clock.ts';
 import { createFakeFaceModels, type FakeDetection } from '../../../src/liveness/fakeFaceModels.ts';
-import { createFaceModule } from '../../../src/liveness/module.ts';
+import { createFaceModule } from '../../../src/api/face/module.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
+import { KexinError } from '../../../src/errors.ts';
 
 const MESH = Float32Array.from(JSON.parse(readFileSync(new URL('../../liveness/fixtures/mesh-frontal.json', import.meta.url), 'utf8')).mesh as number[]);
 const face: FakeDetection = { cx: 64, cy: 64, w: 50, h: 50, score: 0.95 };
@@ -156,9 +157,12 @@ describe('face routes outside test mode', () => {
   });
 });
 
-describe('face module without built models', () => {
+describe('face module whose models cannot be loaded', () => {
   let svc: TestService;
-  beforeAll(async () => { svc = await startTestService({ modules: [createFaceModule()] }); });
+  beforeAll(async () => {
+    const missing = async (): Promise<never> => { throw new KexinError('FACE_MODELS_MISSING', 'no models', 503); };
+    svc = await startTestService({ modules: [createFaceModule({ loadModels: missing })] });
+  });
   afterAll(async () => { await svc?.stop(); });
 
   it('starts, and face routes answer 503 FACE_MODELS_MISSING', async () => {

@@ -3,11 +3,11 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { faceCompareCommand } from '../../src/liveness/faceCompareCommand.ts';
+import { faceCompareCommand } from '../../src/cli/faceCompare.ts';
 import { createFakeFaceModels } from '../../src/liveness/fakeFaceModels.ts';
 import { tempDir } from '../support/database.ts';
 
-const MESH = Float32Array.from(JSON.parse(readFileSync(new URL('./fixtures/mesh-frontal.json', import.meta.url), 'utf8')).mesh as number[]);
+const MESH = Float32Array.from(JSON.parse(readFileSync(new URL('../liveness/fixtures/mesh-frontal.json', import.meta.url), 'utf8')).mesh as number[]);
 
 describe('faceCompareCommand (kexin face compare)', () => {
   it('prints the /face/verify JSON in-process, and coded errors on stderr', async () => {

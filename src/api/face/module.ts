@@ -1,19 +1,20 @@
 /**
- * The face module: loads the networks once at start (ONNX from `<dataDir>/models/manifest.json`,
- * built by `kexin models build`), creates the engine and the face service, and contributes the
- * face routes. Without built models the service still starts; face routes answer 503
+ * The face module: converts the networks on first start if needed and loads them once (ONNX from
+ * `<dataDir>/models/manifest.json`), creates the engine and the face service, and contributes the
+ * face routes. If the models cannot be loaded the service still starts; face routes answer 503
  * `FACE_MODELS_MISSING` and a warning is logged.
  */
-import { faceRoutes } from '../api/face/routes.ts';
-import type { ServiceContext, ServiceModule } from '../service.ts';
-import type { ChallengeConfig } from './challenge.ts';
-import { createFaceEngine, type FaceEngineOptions } from './faceEngine.ts';
-import type { FaceModels } from './faceModels.ts';
-import { createFaceService, type FaceService } from './faceService.ts';
-import { loadOnnxFaceModels } from './onnxFaceModels.ts';
-import type { LockoutPolicy } from './sessions.ts';
-import { createTemplateCipher, loadOrCreateTemplateKey } from './templateCipher.ts';
-import { KexinError } from '../errors.ts';
+import { faceRoutes } from './routes.ts';
+import type { ServiceContext, ServiceModule } from '../../service.ts';
+import type { ChallengeConfig } from '../../liveness/challenge.ts';
+import { createFaceEngine, type FaceEngineOptions } from '../../liveness/faceEngine.ts';
+import type { FaceModels } from '../../liveness/faceModels.ts';
+import { createFaceService, type FaceService } from '../../liveness/faceService.ts';
+import { loadOnnxFaceModels } from '../../liveness/onnxFaceModels.ts';
+import type { LockoutPolicy } from '../../liveness/sessions.ts';
+import { createTemplateCipher, loadOrCreateTemplateKey } from '../../liveness/templateCipher.ts';
+import { KexinError } from '../../errors.ts';
+import { buildModels } from '../../liveness/models/buildModels.ts';
 
 export interface FaceModuleOptions {
   /** Where the networks come from (default: ONNX Runtime over `<dataDir>/models`). */
@@ -28,6 +29,16 @@ export interface FaceModuleOptions {
   readonly onStarted?: (service: FaceService) => void;
 }
 
+/**
+ * The default networks: converted into `<dataDir>/models` on first start (or when the converter or a
+ * source model changed — `buildModels` compares hashes and is a no-op otherwise), then loaded once.
+ */
+async function buildAndLoadModels(ctx: ServiceContext): Promise<FaceModels> {
+  const result = await buildModels(ctx.config.dataDir);
+  if (result.built.length) ctx.logger.info({ built: result.built }, 'face models converted to ONNX');
+  return loadOnnxFaceModels(ctx.config.dataDir);
+}
+
 export function createFaceModule(options: FaceModuleOptions = {}): ServiceModule {
   return {
     name: 'face',
@@ -35,7 +46,7 @@ export function createFaceModule(options: FaceModuleOptions = {}): ServiceModule
       const cipher = createTemplateCipher(loadOrCreateTemplateKey(ctx.config.dataDir));
       let models: FaceModels | undefined;
       try {
-        models = await (options.loadModels ?? ((c) => loadOnnxFaceModels(c.config.dataDir)))(ctx);
+        models = await (options.loadModels ?? buildAndLoadModels)(ctx);
       } catch (err) {
         if (!(err instanceof KexinError) || err.code !== 'FACE_MODELS_MISSING') throw err;
         ctx.logger.warn({ code: err.code }, 'face models not built; face routes will answer 503 (run `kexin models build`)');

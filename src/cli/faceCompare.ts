@@ -10,12 +10,12 @@
  * `face: { words: 2, remote: true, run: (ctx) => faceCompareCommand(ctx.args[0], ctx.args[1], ctx) }`.
  */
 import { readFile } from 'node:fs/promises';
-import type { ServiceClient } from '../cli/serviceClient.ts';
+import type { ServiceClient } from './serviceClient.ts';
 import { KexinError } from '../errors.ts';
-import { createFaceEngine } from './faceEngine.ts';
-import type { FaceModels } from './faceModels.ts';
-import { verifyResultFromCompare } from './faceService.ts';
-import { loadOnnxFaceModels } from './onnxFaceModels.ts';
+import { createFaceEngine } from '../liveness/faceEngine.ts';
+import type { FaceModels } from '../liveness/faceModels.ts';
+import { verifyResultFromCompare } from '../liveness/faceService.ts';
+import { loadOnnxFaceModels } from '../liveness/onnxFaceModels.ts';
 
 export interface FaceCompareContext {
   readonly config: { readonly dataDir: string };

@@ -1,0 +1,34 @@
+/** The CA as a service module: hierarchy on first start, CRL refresh timer, /pki routes. */
+import { initialiseHierarchy } from '../../ca/hierarchy.ts';
+import { createCaService } from '../../ca/caService.ts';
+import type { CaService } from '../../ca/caServiceTypes.ts';
+import type { ServiceModule } from '../../service.ts';
+import { caRoutes } from './routes.ts';
+
+const CRL_CHECK_INTERVAL_MS = 5 * 60_000;
+
+export function createCaModule(): { module: ServiceModule; service: () => CaService } {
+  let service: CaService | undefined;
+  const module: ServiceModule = {
+    name: 'ca',
+    async start(ctx) {
+      const deps = { pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger, publicUrl: ctx.config.publicUrl };
+      await initialiseHierarchy(deps);
+      const ca = await createCaService(deps);
+      service = ca;
+      await ca.refreshCrls();
+      const timer = setInterval(() => {
+        ca.refreshCrls().catch((err: unknown) => ctx.logger.error({ err }, 'CRL refresh failed'));
+      }, CRL_CHECK_INTERVAL_MS);
+      timer.unref();
+      return { routes: [{ name: 'ca', plugin: caRoutes(ca) }], stop: async () => clearInterval(timer) };
+    },
+  };
+  return {
+    module,
+    service: () => {
+      if (!service) throw new TypeError('CA module not started');
+      return service;
+    },
+  };
+}
