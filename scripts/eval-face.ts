@@ -4,6 +4,8 @@
  *   npm run eval:face -- --data DIR [--spoof DIR] [--out DIR] [--backend onnx|tfjs] [--models DATADIR]
  *                       [--embedder faceres|mobilefacenet]   (default faceres; mobilefacenet only for comparison)
  *
+ * --models: Kexin data dir holding models/manifest.json (default ./data; built with buildModels when absent).
+ *
  * DIR has one folder per identity. Every photo is analysed once; all genuine pairs (same folder) and
  * all impostor pairs (different folders) are scored by cosine similarity. Prints EER, TAR at
  * FAR = 1 % and 0.1 %, and the recommended operating threshold, and writes ROC and score-distribution
@@ -17,6 +19,7 @@
  * live / attacks; BPCER = bona fide rejected / bona fide; images without a detectable face count as
  * rejected).
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,8 +36,13 @@ const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
 export async function loadModels(backend: string, dataDir?: string, embedder?: EmbedderName): Promise<FaceModels> {
   if (backend === 'tfjs') return (await import('../src/liveness/tfjsFaceModels.ts')).loadTfjsFaceModels(undefined, embedder);
+  const dir = dataDir ?? 'data';
+  if (!existsSync(path.join(dir, 'models', 'manifest.json'))) {
+    console.log(`no models in ${dir}/models: building them with Kexin's converter`);
+    await (await import('../src/liveness/models/buildModels.ts')).buildModels(dir);
+  }
   const { loadOnnxFaceModels } = await import('../src/liveness/onnxFaceModels.ts');
-  return loadOnnxFaceModels(dataDir ?? 'data', { embedder });
+  return loadOnnxFaceModels(dir, { embedder });
 }
 
 export interface Rates { threshold: number; far: number; frr: number; tar: number }
@@ -75,7 +83,7 @@ function svgRoc(genuine: number[], impostor: number[], marks: Rates[]): string {
   const grid: string[] = [];
   for (let e = minLog; e <= 0; e++) grid.push(`<line x1="${fx(10 ** e)}" y1="${T}" x2="${fx(10 ** e)}" y2="${T + ph}" stroke="#ddd"/><text x="${fx(10 ** e)}" y="${T + ph + 18}" font-size="12" text-anchor="middle">1e${e}</text>`);
   for (let v = 0; v <= 10; v += 2) grid.push(`<line x1="${L}" y1="${fy(v / 10)}" x2="${L + pw}" y2="${fy(v / 10)}" stroke="#ddd"/><text x="${L - 8}" y="${fy(v / 10) + 4}" font-size="12" text-anchor="end">${(v / 10).toFixed(1)}</text>`);
-  const m = marks.map((r) => `<circle cx="${fx(r.far)}" cy="${fy(r.tar)}" r="4" fill="#c00"/><text x="${fx(r.far) + 6}" y="${fy(r.tar) + 14}" font-size="11" fill="#c00">t=${r.threshold.toFixed(3)} TAR=${r.tar.toFixed(3)}</text>`);
+  const m = marks.map((r) => `<circle cx="${fx(r.far)}" cy="${fy(r.tar)}" r="4" fill="#c00"/><text x="${fx(r.far) + 6}" y="${fy(r.tar) + 14}" font-size="11" fill="#c00">t=${r.threshold.toFixed(6)} TAR=${r.tar.toFixed(3)} FAR=${r.far.toFixed(4)}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>${grid.join('')}
 <rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>
 <polyline fill="none" stroke="#06c" stroke-width="2" points="${pts.join(' ')}"/>${m.join('')}
@@ -103,7 +111,7 @@ function svgHistogram(genuine: number[], impostor: number[], threshold: number):
   for (let k = 0; k <= 5; k++) { const v = lo + ((hi - lo) * k) / 5; const x = L + (k / 5) * pw; ticks.push(`<text x="${x}" y="${T + ph + 16}" font-size="11" text-anchor="middle">${v.toFixed(digits)}</text>`); }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/>
 <rect x="${L}" y="${T}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>${bars(hiM, '#c33')}${bars(hg, '#36c')}${ticks.join('')}
-<line x1="${tx}" y1="${T}" x2="${tx}" y2="${T + ph}" stroke="#000" stroke-dasharray="4 3"/><text x="${tx + 4}" y="${T + 14}" font-size="12">threshold ${threshold.toFixed(6)}</text>
+<line x1="${tx}" y1="${T}" x2="${tx}" y2="${T + ph}" stroke="#000" stroke-dasharray="4 3"/><text x="${tx > L + pw * 0.7 ? tx - 4 : tx + 4}" y="${T + 14}" font-size="12" text-anchor="${tx > L + pw * 0.7 ? 'end' : 'start'}">threshold ${threshold.toFixed(6)}</text>
 <text x="${L + 10}" y="${T + 34}" font-size="12" fill="#36c">genuine (n=${genuine.length})</text><text x="${L + 10}" y="${T + 50}" font-size="12" fill="#c33">impostor (n=${impostor.length})</text>
 <text x="${L + pw / 2}" y="${H - 12}" font-size="13" text-anchor="middle">cosine similarity</text>
 <text x="${L + pw / 2}" y="20" font-size="14" text-anchor="middle">Score distributions (normalised per class)</text></svg>`;

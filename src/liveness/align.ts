@@ -74,6 +74,8 @@ export function umeyama(src: readonly Point[], dst: readonly Point[]): Affine {
 export interface WarpOptions {
   /** Supersample (box filter) when the map shrinks the image, to avoid aliasing. Default true. */
   readonly antialias?: boolean;
+  /** Cap on the supersampling factor per axis (cost grows with its square). Default 2. */
+  readonly maxSupersample?: number;
 }
 
 /**
@@ -86,7 +88,7 @@ export function warpAffineToTensor(img: RgbImage, m: Affine, outW: number, outH:
   const out = new Float32Array(outW * outH * 3);
   // Source pixels per destination pixel (the map is a similarity or close to it).
   const srcPerDst = Math.sqrt(Math.abs(inv[0] * inv[4] - inv[1] * inv[3]));
-  const k = options.antialias === false ? 1 : Math.min(4, Math.max(1, Math.ceil(srcPerDst - 0.25)));
+  const k = options.antialias === false ? 1 : Math.min(options.maxSupersample ?? 2, Math.max(1, Math.ceil(srcPerDst - 0.25)));
   const { data, width: W, height: H } = img;
   const acc = [0, 0, 0];
   for (let v = 0; v < outH; v++) {

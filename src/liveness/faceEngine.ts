@@ -127,7 +127,12 @@ export interface FaceEngine {
   /** Analyse (or take pre-computed analyses of) two images and compare them. */
   compare(a: Uint8Array | FaceAnalysis, b: Uint8Array | FaceAnalysis, options?: CompareOptions): Promise<CompareResult>;
   /** Features of one video frame for the active challenge. */
-  frameFeatures(frame: Uint8Array, options?: { readonly embed?: boolean }): Promise<FrameFeatures>;
+  /**
+   * Features of one video frame for the active challenge. `embed` (default true) can be switched off
+   * for frames the session does not need for the same-person check; `refineLandmarks` (default false:
+   * frames are many and the challenge works on baseline-relative changes) adds the second mesh pass.
+   */
+  frameFeatures(frame: Uint8Array, options?: { readonly embed?: boolean; readonly refineLandmarks?: boolean }): Promise<FrameFeatures>;
   /** Similarity of two embeddings (cosine). */
   similarity(a: ArrayLike<number>, b: ArrayLike<number>): number;
 }
@@ -175,7 +180,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
 
   interface Core { img: RgbImage; status: FaceStatus; ignored: number; count: number; det?: { box: Box; score: number }; lm?: Landmarks; t: Record<keyof StageTimings, number> }
 
-  async function core(bytes: Uint8Array): Promise<Core> {
+  async function core(bytes: Uint8Array, refineMesh = refine): Promise<Core> {
     const t = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0, passive: 0 };
     let t0 = performance.now();
     const img = await decodeImage(bytes, options.decode);
@@ -184,7 +189,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     t.detect = performance.now() - t0; t0 = performance.now();
     if (det.status === 'NO_FACE') return { img, status: 'NO_FACE', ignored: 0, count: 0, t };
     if (det.status === 'MULTIPLE_FACES') return { img, status: 'MULTIPLE_FACES', ignored: 0, count: det.count, t };
-    const lm = await faceLandmarks(models, img, det.face, refine);
+    const lm = await faceLandmarks(models, img, det.face, refineMesh);
     t.landmarks = performance.now() - t0;
     return { img, status: 'OK', ignored: det.ignoredFaces, count: 1, det: { box: det.face.box, score: det.face.score }, lm, t };
   }
@@ -235,9 +240,9 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     return deepFreeze({ match, score, threshold: thresholds.match, quality: { a: fa.quality, b: fb.quality }, reasons });
   }
 
-  async function frameFeatures(frame: Uint8Array, opts: { readonly embed?: boolean } = {}): Promise<FrameFeatures> {
+  async function frameFeatures(frame: Uint8Array, opts: { readonly embed?: boolean; readonly refineLandmarks?: boolean } = {}): Promise<FrameFeatures> {
     const sha256 = createHash('sha256').update(frame).digest('hex');
-    const c = await core(frame);
+    const c = await core(frame, opts.refineLandmarks ?? false);
     if (c.status !== 'OK' || !c.lm) {
       return deepFreeze({ status: c.status, earLeft: NaN, earRight: NaN, mar: NaN, yaw: NaN, pitch: NaN, roll: NaN, shape: null, embedding: null, sha256 });
     }

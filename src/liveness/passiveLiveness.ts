@@ -47,8 +47,8 @@ export interface PassiveCalibration {
  * cut from live-vs-replay videos), run of 2026-11-23, see docs/face-evaluation.md:
  * - antispoof (single sigmoid output): mean output 0.527 on live vs 0.626 on spoof; taking the output
  *   itself as "live" gives AUC 0.296, i.e. the output behaves as a SPOOF probability and
- *   1 − output is the live signal (AUC 0.704).
- * - liveness (2-way softmax): index 0 as "live" gives AUC 0.452, index 1 gives 0.548 — no usable
+ *   1 − output is the live signal (AUC 0.704; 0.701 in the final run).
+ * - liveness (2-way softmax): index 0 as "live" gives AUC 0.452, index 1 gives 0.548 (final run 0.520) — no usable
  *   separation on this set either way. Index 1 is taken as "live" (the better side) but its weight is
  *   0: it is reported in `signals` for monitoring and does not move the decision.
  */

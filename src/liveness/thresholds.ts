@@ -56,7 +56,7 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
   quality: DEFAULT_QUALITY_THRESHOLDS,
   /**
    * Calibrated on facedata/spoof in the same run: combined passive score (= 1 − antispoof output)
-   * AUC 0.704. Rule: keep bona-fide rejections low (score-only BPCER 13 % at 0.3, APCER 60 %), because
+   * AUC 0.701. Rule: keep bona-fide rejections low (score-only BPCER 10.9 % at 0.3, APCER 59.6 %), because
    * the passive check is auxiliary and the active challenge carries the liveness decision. With
    * quality gating (dark captures cannot be vouched for): APCER 48.08 %, BPCER 30.43 %.
    */

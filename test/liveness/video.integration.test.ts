@@ -1,7 +1,7 @@
 /**
  * Integration test on real video (facedata/video, frames extracted with ffmpeg) and the real
- * networks. Models: ONNX from $KEXIN_FACE_DATA/models (or ./data/models) when built, else the TFJS
- * development backend (slow: the test then samples fewer frames).
+ * networks through ONNX Runtime: models from $KEXIN_FACE_DATA/models when given, else built with
+ * Kexin's converter (buildModels, ~3 s) into a temporary directory.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,8 +23,7 @@ const skip = !hasVideo || !hasFfmpeg;
 if (!hasVideo) console.warn(`[video.integration] skipped: ${VIDEO} not present (facedata is kept outside the repository)`);
 else if (!hasFfmpeg) console.warn('[video.integration] skipped: ffmpeg not installed (apt-get install ffmpeg)');
 
-const dataDir = process.env.KEXIN_FACE_DATA ?? 'data';
-const onnx = existsSync(path.join(dataDir, 'models', 'manifest.json'));
+const givenData = process.env.KEXIN_FACE_DATA;
 
 function frames(clip: string, fps: number): Buffer[] {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kexin-video-'));
@@ -47,16 +46,24 @@ const summary = (r: ReturnType<typeof evaluateChallenge>) => r.checks.map((c) =>
 describe.skipIf(skip)('active challenge on real video', () => {
   let models: FaceModels;
   let engine: FaceEngine;
+  let built: string | undefined;
   beforeAll(async () => {
-    models = onnx
-      ? await (await import('../../src/liveness/onnxFaceModels.ts')).loadOnnxFaceModels(dataDir)
-      : await (await import('../../src/liveness/tfjsFaceModels.ts')).loadTfjsFaceModels();
+    let dataDir = givenData;
+    if (!dataDir || !existsSync(path.join(dataDir, 'models', 'manifest.json'))) {
+      built = mkdtempSync(path.join(os.tmpdir(), 'kexin-face-models-'));
+      await (await import('../../src/liveness/models/buildModels.ts')).buildModels(built);
+      dataDir = built;
+    }
+    models = await (await import('../../src/liveness/onnxFaceModels.ts')).loadOnnxFaceModels(dataDir);
     engine = createFaceEngine({ models });
   }, 120_000);
-  afterAll(async () => { await models?.dispose(); });
+  afterAll(async () => {
+    await models?.dispose();
+    if (built) rmSync(built, { recursive: true, force: true });
+  });
 
   it('blink_frontal_live.mp4 passes blink, fails actions it does not show', async () => {
-    const fps = onnx ? 6 : 2;
+    const fps = 6;
     const f = await features(engine, frames('blink_frontal_live.mp4', fps), fps);
     const blink = evaluateChallenge(['blink'], f);
     console.log('blink clip, blink:', summary(blink));
@@ -70,7 +77,7 @@ describe.skipIf(skip)('active challenge on real video', () => {
   }, 300_000);
 
   it('apfol_live_headturn_talk.webm passes its turns (subject’s left, then right)', async () => {
-    const fps = onnx ? 8 : 4;
+    const fps = 8;
     const all = frames('apfol_live_headturn_talk.webm', fps);
     const f = await features(engine, all.slice(0, Math.ceil(5 * fps)), fps); // turns happen in the first ~4 s
     const r = evaluateChallenge(['turn_left', 'turn_right'], f);

@@ -240,7 +240,7 @@ function matmul(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
   const inputs = [b.tf(a, `${n.name}_a`), b.tf(c, `${n.name}_b`)];
   if (fused[0] === 'BiasAdd') {
     const bias = args[0];
-    inputs.push(bias.const ? b.tf(bias, `${n.name}_bias`) : b.tf(bias, `${n.name}_bias`));
+    inputs.push(b.tf(bias, `${n.name}_bias`));
   } else if (fused.includes('BiasAdd')) fail(b, n, 'BiasAdd must come first');
   const onlyBias = fused.length === 0 || (fused.length === 1 && fused[0] === 'BiasAdd');
   const shape = [ta ? a.shape[1] : a.shape[0], tb ? c.shape[0] : c.shape[1]];
@@ -375,7 +375,56 @@ function resizeBilinear(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
   return [val(out, [a.shape[0], oh, ow, a.shape[3]], 'nchw')];
 }
 
+function addN(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
+  if (x.length === 1) return [x[0]];
+  const shape = broadcast(x.map((v) => v.shape));
+  const layout = chooseLayout(x, shape.length);
+  const out = b.emit('Sum', x.map((v, i) => operand(b, v, layout, shape.length, `${n.name}_${i}`)), {}, n.name);
+  return [val(out, shape, layout, x[0].dtype)];
+}
+
+function batchMatMul(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
+  const [a, c] = x;
+  const adj = (v: Val, flag: boolean, hint: string): { name: string; shape: number[] } => {
+    const name = b.tf(v, hint);
+    if (!flag) return { name, shape: v.shape };
+    const r = v.shape.length;
+    const perm = [...Array.from({ length: r - 2 }, (_, i) => i), r - 1, r - 2];
+    return { name: b.emit('Transpose', [name], { perm }, `${hint}_adj`), shape: perm.map((p) => v.shape[p]) };
+  };
+  const A = adj(a, attrBool(n, 'adj_x') || attrBool(n, 'transpose_a'), `${n.name}_a`);
+  const B = adj(c, attrBool(n, 'adj_y') || attrBool(n, 'transpose_b'), `${n.name}_b`);
+  const batch = broadcast([A.shape.slice(0, -2), B.shape.slice(0, -2)]);
+  const shape = [...batch, A.shape[A.shape.length - 2], B.shape[B.shape.length - 1]];
+  return [val(b.emit('MatMul', [A.name, B.name], {}, n.name), shape, 'tf', a.dtype)];
+}
+
+function slice(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
+  const [a, bv, sv] = x;
+  const begin = constOf(b, n, bv, 'begin');
+  const size = constOf(b, n, sv, 'size');
+  const ends = begin.map((s, i) => (size[i] === -1 ? INT64_MAX : s + size[i]));
+  const shape = a.shape.map((d, i) => (size[i] === -1 ? (d < 0 ? -1 : d - begin[i]) : size[i]));
+  const axes = begin.map((_, i) => i);
+  const out = b.emit('Slice', [b.tf(a, n.name), b.int64(`${n.name}_starts`, begin), b.int64(`${n.name}_ends`, ends), b.int64(`${n.name}_axes`, axes)], {}, n.name);
+  return [val(out, shape, 'tf', a.dtype)];
+}
+
+function depthToSpace(b: GraphBuilder, n: TfNode, x: Val[]): Val[] {
+  dataFormat(b, n);
+  const [a] = x;
+  const bs = attrInt(n, 'block_size');
+  // TF NHWC DepthToSpace: out[n, h*bs+i, w*bs+j, c] = in[n, h, w, (i*bs+j)*C' + c] — ONNX DCR mode on NCHW.
+  const out = b.emit('DepthToSpace', [b.nchw(a, n.name)], { blocksize: bs, mode: 'DCR' }, n.name);
+  return [val(out, [a.shape[0], a.shape[1] * bs, a.shape[2] * bs, a.shape[3] / (bs * bs)], 'nchw', a.dtype)];
+}
+
 export const OPS: Record<string, OpConverter> = {
+  AddN: addN,
+  BatchMatMul: batchMatMul,
+  BatchMatMulV2: batchMatMul,
+  Slice: slice,
+  DepthToSpace: depthToSpace,
   _FusedConv2D: (b, n, x) => conv(b, n, x, false),
   Conv2D: (b, n, x) => conv(b, n, x, false),
   DepthwiseConv2dNative: (b, n, x) => conv(b, n, x, true),

@@ -42,6 +42,35 @@ export const FACE_DETECTOR_ANCHORS = {
   count: 896,
 } as const;
 
+/**
+ * Selected indices into facemesh's 468 landmarks (MediaPipe FaceMesh topology; names as in
+ * vladmandic/human src/face/facemeshcoords.ts). "right" = the subject's right = image left on an
+ * unmirrored photo. Checked on real photos in test/liveness/convert/detectorConventions.test.ts.
+ */
+export const FACEMESH_LANDMARKS = {
+  forehead: 10,
+  midwayBetweenEyes: 168,
+  noseTip: 1,
+  upperLipInner: 13,
+  lowerLipInner: 14,
+  chin: 152,
+  mouthRightCorner: 61,
+  mouthLeftCorner: 291,
+  rightEyeOuter: 33,
+  rightEyeInner: 133,
+  rightEyeUpperLid: 159,
+  rightEyeLowerLid: 145,
+  leftEyeOuter: 263,
+  leftEyeInner: 362,
+  leftEyeUpperLid: 386,
+  leftEyeLowerLid: 374,
+  /** Eye contours (upper lid, lower lid incl. corners) e.g. for an eye-aspect-ratio blink check. */
+  rightEyeUpper0: [246, 161, 160, 159, 158, 157, 173],
+  rightEyeLower0: [33, 7, 163, 144, 145, 153, 154, 155, 133],
+  leftEyeUpper0: [466, 388, 387, 386, 385, 384, 398],
+  leftEyeLower0: [263, 249, 390, 373, 374, 380, 381, 382, 362],
+} as const;
+
 export const CATALOG: readonly CatalogModel[] = [
   {
     name: 'face-detector',
@@ -52,7 +81,7 @@ export const CATALOG: readonly CatalogModel[] = [
       shape: [-1, 128, 128, 3],
       range: [-1, 1],
       normalisation:
-        'RGB, whole frame resized to 128×128. MediaPipe short-range BlazeFace expects x/127.5 - 1 ([-1, 1]); human instead feeds x/127.5 - 0.5. See test/liveness/convert/detectorRange.test.ts for which scores higher on real faces.',
+        'RGB frame resized to 128×128 (letterbox to keep aspect if you need exact boxes), x/127.5 - 1 ([-1, 1], MediaPipe short-range BlazeFace). human feeds x/127.5 - 0.5 instead; on 23 real portraits scores are practically identical either way (test/liveness/convert/detectorConventions.test.ts).',
       description: 'frame',
     },
     outputs: [
@@ -92,7 +121,14 @@ export const CATALOG: readonly CatalogModel[] = [
       normalisation: 'RGB face crop in [0, 1] (human: the 192×192 facemesh crop resized bilinearly to 112×112, no further normalisation)',
       description: 'face crop',
     },
-    outputs: [{ name: 'embeddings', shape: [-1, 192], description: '192-d embedding, already L2-normalised inside the graph (x * rsqrt(max(sum(x²), eps))): compare with cosine = dot product' }],
+    outputs: [
+      {
+        name: 'embeddings',
+        shape: [-1, 192],
+        description:
+          '192-d embedding, already L2-normalised inside the graph (x * rsqrt(max(sum(x²), eps))). Caution (measured on ../shared/facedata/verify, 24 identities, human-style crops): all embeddings share one dominant direction — raw cosine between ANY two faces is ≈ 0.999 for inputs in [0,1] or [-1,1] — so subtract a mean embedding (computed on a reference set) and re-normalise before cosine; even then same/different identity separation was weak (centred cosine mean 0.25 same vs -0.03 different, TAR ≈ 0.15–0.19 at FAR 1%).',
+      },
+    ],
   },
   {
     // The engine's embedding network (EMBEDDERS.faceres in faceModels.ts); mobilefacenet above is kept
@@ -119,14 +155,27 @@ export const CATALOG: readonly CatalogModel[] = [
     source: 'antispoof',
     role: 'antispoof',
     input: { name: 'conv2d_input', shape: [-1, 128, 128, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 128×128 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
-    outputs: [{ name: 'activation_4', shape: [-1, 1], description: 'sigmoid score; human reports it as `real` (higher = more likely a real face)' }],
+    outputs: [
+      {
+        name: 'activation_4',
+        shape: [-1, 1],
+        description:
+          'single sigmoid output. human reports it as `real`, but the face-pipeline branch measured it on labelled live/spoof crops (facedata/spoof, 46 live / 52 spoof; docs/face-evaluation.md there): mean 0.527 live vs 0.626 spoof, AUC 0.70 when read as a SPOOF probability — do not trust the name, calibrate on data',
+      },
+    ],
   },
   {
     name: 'liveness',
     source: 'liveness',
     role: 'liveness',
     input: { name: 'conv2d_1_input', shape: [-1, 32, 32, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 32×32 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
-    outputs: [{ name: 'activation_6', shape: [-1, 2], description: 'softmax over 2 classes; human reports element [0] as `live`' }],
+    outputs: [
+      {
+        name: 'activation_6',
+        shape: [-1, 2],
+        description: 'softmax over 2 classes; human reports element [0] as `live`. The face-pipeline branch found no usable separation on its labelled set (AUC 0.45 / 0.55 for index 0 / 1)',
+      },
+    ],
   },
 ];
 

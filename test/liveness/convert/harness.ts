@@ -20,7 +20,7 @@ export async function loadTfjs(modelJsonPath: string): Promise<tf.GraphModel> {
 
 export async function runTfjs(model: tf.GraphModel, input: Float32Array, shape: number[], outputTfNames: string[]): Promise<Float32Array[]> {
   const x = tf.tensor(input, shape, 'float32');
-  const res = (await model.executeAsync(x, outputTfNames)) as tf.Tensor | tf.Tensor[];
+  const res = model.execute(x, outputTfNames) as tf.Tensor | tf.Tensor[];
   const arr = Array.isArray(res) ? res : [res];
   const out = await Promise.all(arr.map(async (t) => (await t.data()) as Float32Array));
   x.dispose();
@@ -59,4 +59,48 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** ../shared/facedata/verify relative to the repository root (never copied into the repo). */
+export const FACEDATA_DIR = fileURLToPath(new URL('../../../../shared/facedata/verify/', import.meta.url));
+
+export function faceImages(limit: number): string[] {
+  if (!existsSync(FACEDATA_DIR)) return [];
+  const out: string[] = [];
+  for (const d of readdirSync(FACEDATA_DIR, { withFileTypes: true })) {
+    if (!d.isDirectory()) continue;
+    for (const f of readdirSync(`${FACEDATA_DIR}${d.name}`).sort()) {
+      if (/\.(jpe?g|png)$/i.test(f)) {
+        out.push(`${FACEDATA_DIR}${d.name}/${f}`);
+        break;
+      }
+    }
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** Decodes an image to an NHWC float32 RGB tensor of size h×w (stretched), values mapped 0..255 → [lo, hi]. */
+export async function imageTensor(path: string, h: number, w: number, lo: number, hi: number): Promise<Float32Array> {
+  const sharp = (await import('sharp')).default;
+  const { data } = await sharp(path).removeAlpha().resize(w, h, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const out = new Float32Array(h * w * 3);
+  for (let i = 0; i < out.length; i++) out[i] = lo + (data[i] / 255) * (hi - lo);
+  return out;
+}
+
+/** Smooth synthetic "image": diagonal colour gradients with a bright disc, in [lo, hi]. */
+export function gradientImage(h: number, w: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(h * w * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const disc = (x - w / 2) ** 2 + (y - h / 2) ** 2 < (Math.min(h, w) / 4) ** 2 ? 0.5 : 0;
+      const rgb = [x / w, y / h, Math.min(1, (x + y) / (w + h) + disc)];
+      for (let c = 0; c < 3; c++) out[(y * w + x) * 3 + c] = lo + rgb[c] * (hi - lo);
+    }
+  }
+  return out;
 }
