@@ -145,8 +145,8 @@ export const CATALOG: readonly CatalogModel[] = [
       description: 'face crop',
     },
     outputs: [
-      { name: 'global_pooling/Mean', shape: [-1, 1024], description: '1024-d identity descriptor (not normalised): Kexin L2-normalises it and compares with cosine' },
       { name: 'gender_pred/Sigmoid:0', shape: [-1, 1], description: 'gender head (unused)' },
+      { name: 'global_pooling/Mean', shape: [-1, 1024], description: '1024-d identity descriptor (not normalised): Kexin L2-normalises it and compares with cosine' },
       { name: 'age_pred/Softmax:0', shape: [-1, 100], description: 'age head (unused)' },
     ],
   },
