@@ -47,12 +47,13 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
    * Calibrated for the faceres embedder (1024-d, cosine of L2-normalised descriptors): `npm run eval:face
    * -- --models DATADIR --data /work/shared/facedata/verify --spoof /work/shared/facedata/spoof --out
    * docs/face-eval` on 2026-11-23 (ONNX Runtime 1.30): 118/118 photos enrolled, 267 genuine / 6636
-   * impostor pairs, EER 2.25 %, TAR@FAR=1 % 95.51 %, TAR@FAR=0.1 % 88.76 %.
-   * Rule: lowest threshold on a 1e-3 grid with FAR ≤ 0.1 % on that set → 0.601 (TAR 88.39 %, FAR
-   * 0.08 %, 5 of 6636 impostor pairs). 23 identities only: the FAR estimate rests on a handful of
+   * impostor pairs, EER 2.25 %, TAR@FAR=1 % 95.51 %, TAR@FAR=0.1 % 88.76 % (engine as merged with
+   * face-pipeline@4846502).
+   * Rule: lowest threshold on a 1e-3 grid with FAR ≤ 0.1 % on that set → 0.600 (TAR 88.76 %, FAR
+   * 0.09 %, 6 of 6636 impostor pairs). 23 identities only: the FAR estimate rests on a handful of
    * pairs — recalibrate on a larger, in-population set before relying on it (docs/face-evaluation.md).
    */
-  match: 0.601,
+  match: 0.6,
   quality: DEFAULT_QUALITY_THRESHOLDS,
   /**
    * Calibrated on facedata/spoof in the same run: combined passive score (= 1 − antispoof output)
@@ -66,9 +67,9 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
 /**
  * Same-person check between frames of ONE challenge session (challenge.ts), frames within ±20° yaw of
  * the baseline, faceres cosine. Calibrated 2026-11-23 (test/liveness/video.integration.test.ts, ONNX):
- * lowest embedded-frame-to-first-frame cosine on the live clips was 0.752 (apfol_live_headturn_talk,
- * 8 fps, first 5 s, every 3rd frame, head turns) and 0.898 (blink_frontal_live, 6 fps). 0.65 leaves
- * 0.10 margin below the live minimum; on facedata/verify no impostor photo pair reaches it (highest
+ * lowest embedded-frame-to-first-frame cosine on the live clips was 0.753 (apfol_live_headturn_talk,
+ * 8 fps, first 5 s, every 3rd frame, head turns) and 0.895 (blink_frontal_live, 6 fps). 0.65 leaves
+ * 0.10 margin below the live minimum; on facedata/verify no impostor photo pair reaches it (experiment run: highest
  * 0.637 of 6636; genuine cross-photo pairs: 77 % reach it). Stricter than `match` on purpose: frames of
  * one session are far more alike than two photos of one person.
  */
