@@ -47,8 +47,8 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
    * Calibrated for the faceres embedder (1024-d, cosine of L2-normalised descriptors): `npm run eval:face
    * -- --models DATADIR --data /work/shared/facedata/verify --spoof /work/shared/facedata/spoof --out
    * docs/face-eval` on 2026-11-23 (ONNX Runtime 1.30): 118/118 photos enrolled, 267 genuine / 6636
-   * impostor pairs, EER 2.25 %, TAR@FAR=1 % 95.51 %, TAR@FAR=0.1 % 88.76 % (engine as merged with
-   * face-pipeline@4846502).
+   * impostor pairs, EER 2.58 %, TAR@FAR=1 % 95.88 %, TAR@FAR=0.1 % 88.76 % (engine as merged with
+   * face-pipeline@4f0339f).
    * Rule: lowest threshold on a 1e-3 grid with FAR ≤ 0.1 % on that set → 0.600 (TAR 88.76 %, FAR
    * 0.09 %, 6 of 6636 impostor pairs). 23 identities only: the FAR estimate rests on a handful of
    * pairs — recalibrate on a larger, in-population set before relying on it (docs/face-evaluation.md).

@@ -132,7 +132,7 @@ export const CATALOG: readonly CatalogModel[] = [
   },
   {
     // The engine's embedding network (EMBEDDERS.faceres in faceModels.ts); mobilefacenet above is kept
-    // only so it can still be evaluated (docs/face-evaluation.md: EER 30 % vs 2.3 % for faceres).
+    // only so it can still be evaluated (docs/face-evaluation.md: EER 30 % vs 2.6 % for faceres).
     name: 'faceres',
     source: 'faceres',
     role: 'embedding',
