@@ -5,7 +5,7 @@
  * Prints per-stage latency (decode, detect, landmarks, align, embed), verify p50/p95 at concurrency 1
  * and 4 (verify = analyse the probe photo + cosine against a stored reference embedding), a 30-frame
  * challenge analysis, and peak RSS, next to references measured in the same run: sharp decode of the
- * same photo, and one raw mobilefacenet inference on the same backend.
+ * same photo, and one raw embedding-network inference (faceres by default) on the same backend.
  * Targets (2 cores): verify p50 ≤ 120 ms, 30-frame session ≤ 1.5 s, RSS ≤ 700 MB.
  */
 import { execFileSync } from 'node:child_process';
@@ -124,7 +124,7 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const rows: [string, string, string][] = [
     ['reference: sharp decode (same photos)', ms(pctl(refDecode, 50)), ms(pctl(refDecode, 95))],
-    ['reference: raw mobilefacenet inference', ms(pctl(refEmbed, 50)), ms(pctl(refEmbed, 95))],
+    [`reference: raw ${models.embedder ?? 'embedding'} inference`, ms(pctl(refEmbed, 50)), ms(pctl(refEmbed, 95))],
     ...Object.entries(stages).map(([k, v]) => [`stage ${k}`, ms(pctl(v, 50)), ms(pctl(v, 95))] as [string, string, string]),
     ['verify, concurrency 1 (target p50 ≤ 120 ms)', ms(pctl(verify1, 50)), ms(pctl(verify1, 95))],
     [`verify, concurrency 4 (throughput ${(iters / (wall4 / 1000)).toFixed(1)}/s)`, ms(pctl(verify4, 50)), ms(pctl(verify4, 95))],

@@ -2,6 +2,7 @@
  * Face verification / passive-liveness evaluation.
  *
  *   npm run eval:face -- --data DIR [--spoof DIR] [--out DIR] [--backend onnx|tfjs] [--models DATADIR]
+ *                       [--embedder faceres|mobilefacenet]   (default faceres; mobilefacenet only for comparison)
  *
  * --models: Kexin data dir holding models/manifest.json (default ./data; built with buildModels when absent).
  *
@@ -10,8 +11,8 @@
  * FAR = 1 % and 0.1 %, and the recommended operating threshold, and writes ROC and score-distribution
  * pictures (SVG + PNG) plus a JSON summary to --out (default docs/face-eval).
  *
- * Threshold rule: the smallest threshold on a 1e-6 grid whose FAR on this set is ≤ 0.1 % (the grid is
- * fine because mobilefacenet's cosine scores are compressed towards 1, see docs/face-evaluation.md).
+ * Threshold rule: the smallest threshold on a 1e-3 grid whose FAR on this set is ≤ 0.1 % (a 1e-6 grid
+ * when all scores lie within 0.01 of each other, as mobilefacenet's do, see docs/face-evaluation.md).
  *
  * --spoof DIR with live/ and spoof/: passive-liveness signals per image, which output means "live",
  * and APCER / BPCER at the passive threshold (ISO/IEC 30107-3 terms: APCER = attacks accepted as
@@ -25,22 +26,23 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createFaceEngine } from '../src/liveness/faceEngine.ts';
 import type { FaceAnalysis, FaceEngine } from '../src/liveness/faceEngine.ts';
-import type { FaceModels } from '../src/liveness/faceModels.ts';
+import { EMBEDDERS } from '../src/liveness/faceModels.ts';
+import type { EmbedderName, FaceModels } from '../src/liveness/faceModels.ts';
 import { PASSIVE_CALIBRATION } from '../src/liveness/passiveLiveness.ts';
 import { cosineSimilarity } from '../src/liveness/similarity.ts';
 import { DEFAULT_THRESHOLDS } from '../src/liveness/thresholds.ts';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
-export async function loadModels(backend: string, dataDir?: string): Promise<FaceModels> {
-  if (backend === 'tfjs') return (await import('../src/liveness/tfjsFaceModels.ts')).loadTfjsFaceModels();
+export async function loadModels(backend: string, dataDir?: string, embedder?: EmbedderName): Promise<FaceModels> {
+  if (backend === 'tfjs') return (await import('../src/liveness/tfjsFaceModels.ts')).loadTfjsFaceModels(undefined, embedder);
   const dir = dataDir ?? 'data';
   if (!existsSync(path.join(dir, 'models', 'manifest.json'))) {
     console.log(`no models in ${dir}/models: building them with Kexin's converter`);
     await (await import('../src/liveness/models/buildModels.ts')).buildModels(dir);
   }
   const { loadOnnxFaceModels } = await import('../src/liveness/onnxFaceModels.ts');
-  return loadOnnxFaceModels(dir);
+  return loadOnnxFaceModels(dir, { embedder });
 }
 
 export interface Rates { threshold: number; far: number; frr: number; tar: number }
@@ -143,11 +145,12 @@ async function analyseDir(engine: FaceEngine, dir: string, passive: boolean, lab
 const pct = (v: number) => `${(100 * v).toFixed(2)} %`;
 
 export async function main(argv = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, spoof: { type: 'string' }, out: { type: 'string', default: 'docs/face-eval' }, backend: { type: 'string', default: 'onnx' }, models: { type: 'string' }, 'embedding-norm': { type: 'string' } }, allowPositionals: false });
-  if (!values.data && !values.spoof) throw new Error('usage: eval-face --data DIR [--spoof DIR] [--out DIR] [--backend onnx|tfjs] [--models DATADIR]');
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, spoof: { type: 'string' }, out: { type: 'string', default: 'docs/face-eval' }, backend: { type: 'string', default: 'onnx' }, models: { type: 'string' }, embedder: { type: 'string' }, 'embedding-norm': { type: 'string' } }, allowPositionals: false });
+  if (!values.data && !values.spoof) throw new Error('usage: eval-face --data DIR [--spoof DIR] [--out DIR] [--backend onnx|tfjs] [--models DATADIR] [--embedder faceres|mobilefacenet]');
+  if (values.embedder && !(values.embedder in EMBEDDERS)) throw new Error(`--embedder must be one of ${Object.keys(EMBEDDERS).join(', ')}`);
   const out = values.out!;
   await mkdir(out, { recursive: true });
-  const models = await loadModels(values.backend!, values.models);
+  const models = await loadModels(values.backend!, values.models, values.embedder as EmbedderName | undefined);
   // --embedding-norm SCALE,OFFSET overrides the embedding input normalisation (calibration experiments).
   const en = values['embedding-norm']?.split(',').map(Number);
   const engine = createFaceEngine({ models, embeddingNormalization: en ? { scale: en[0], offset: en[1] } : undefined });
@@ -173,15 +176,17 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     }
     const eer = equalErrorRate(genuine, impostor);
     const at1 = tarAtFar(genuine, impostor, 0.01), at01 = tarAtFar(genuine, impostor, 0.001);
-    // smallest 1e-6 grid value at or above the exact FAR ≤ 0.1 % threshold
-    const rec = Math.min(1, Math.ceil(at01.threshold * 1e6) / 1e6);
+    // smallest grid value at or above the exact FAR ≤ 0.1 % threshold
+    const all = [...genuine, ...impostor];
+    const grid = Math.max(...all) - Math.min(...all) < 0.01 ? 1e6 : 1e3;
+    const rec = Math.min(1, Math.ceil(at01.threshold * grid - 1e-9) / grid);
     const recRates = ratesAt(genuine, impostor, rec);
     const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
     console.log(`pairs: ${genuine.length} genuine, ${impostor.length} impostor; mean score genuine ${mean(genuine).toFixed(5)}, impostor ${mean(impostor).toFixed(5)}`);
     console.log(`EER ${pct(eer.eer)} at threshold ${eer.threshold.toFixed(6)}`);
     console.log(`TAR@FAR=1%   ${pct(at1.tar)} (threshold ${at1.threshold.toFixed(6)}, FAR ${pct(at1.far)})`);
     console.log(`TAR@FAR=0.1% ${pct(at01.tar)} (threshold ${at01.threshold.toFixed(6)}, FAR ${pct(at01.far)})`);
-    console.log(`recommended threshold (lowest 1e-6-grid value with FAR <= 0.1 % on this set): ${rec.toFixed(6)} -> TAR ${pct(recRates.tar)}, FAR ${pct(recRates.far)}`);
+    console.log(`recommended threshold (lowest ${1 / grid}-grid value with FAR <= 0.1 % on this set): ${rec.toFixed(6)} -> TAR ${pct(recRates.tar)}, FAR ${pct(recRates.far)}`);
     const worst = [...genuinePairs].sort((a, b) => a.s - b.s).slice(0, 5);
     console.log('lowest genuine pairs:', worst.map((p) => `${p.s.toFixed(5)} ${path.basename(path.dirname(p.a))}/${path.basename(p.a)}~${path.basename(p.b)}`).join('; '));
     const pics = [...await writePicture(out, 'roc', svgRoc(genuine, impostor, [at1, at01])), ...await writePicture(out, 'scores', svgHistogram(genuine, impostor, rec))];

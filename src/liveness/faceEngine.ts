@@ -53,7 +53,7 @@ export interface FaceAnalysis {
   readonly fivePoints: FivePoints | null;
   readonly features: FaceFeatures | null;
   readonly quality: QualityReport | null;
-  /** Unit-length 192-d embedding. */
+  /** Unit-length embedding (1024-d with the default faceres embedder). */
   readonly embedding: readonly number[] | null;
   /** Only when requested (`analyze(img, { passive: true })`). */
   readonly passive: PassiveLivenessResult | null;
@@ -112,7 +112,7 @@ export interface FaceEngineOptions {
   readonly decode?: DecodeOptions;
   /** Second facemesh pass on a crop re-centred from the first mesh (default true; more accurate, one more inference). */
   readonly refineLandmarks?: boolean;
-  /** Override the embedding network's input normalisation (v * scale + offset); for calibration runs. */
+  /** Override the embedding network's input normalisation (v * scale + offset, RGB order); for calibration runs. */
   readonly embeddingNormalization?: { readonly scale: number; readonly offset: number };
 }
 
@@ -207,7 +207,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     const features = faceFeatures(c.lm);
     const quality = assessQuality(aligned.image, features, thresholds.quality);
     c.t.align = performance.now() - t0; t0 = performance.now();
-    const embedding = opts.embed === false ? null : Array.from(await embedFace(models, aligned.image, options.embeddingNormalization));
+    const embedding = opts.embed === false ? null : Array.from(await embedFace(models, c.img, five, c.lm.points, options.embeddingNormalization));
     c.t.embed = performance.now() - t0; t0 = performance.now();
     const passive = opts.passive ? await assessPassiveLiveness(models, c.img, c.lm, quality, thresholds.passiveLive) : null;
     c.t.passive = performance.now() - t0;
@@ -248,7 +248,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
     }
     const f = faceFeatures(c.lm);
     let embedding: number[] | null = null;
-    if (opts.embed !== false) embedding = Array.from(await embedFace(models, alignFace(c.img, fivePointsFromMesh(c.lm.points)).image, options.embeddingNormalization));
+    if (opts.embed !== false) embedding = Array.from(await embedFace(models, c.img, fivePointsFromMesh(c.lm.points), c.lm.points, options.embeddingNormalization));
     return deepFreeze({ status: 'OK' as const, earLeft: f.earLeft, earRight: f.earRight, mar: f.mar, yaw: f.yaw, pitch: f.pitch, roll: f.roll, shape: normalisedShape(c.lm.points), embedding, sha256 });
   }
 

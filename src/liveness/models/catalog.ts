@@ -131,6 +131,26 @@ export const CATALOG: readonly CatalogModel[] = [
     ],
   },
   {
+    // The engine's embedding network (EMBEDDERS.faceres in faceModels.ts); mobilefacenet above is kept
+    // only so it can still be evaluated (docs/face-evaluation.md: EER 30 % vs 2.6 % for faceres).
+    name: 'faceres',
+    source: 'faceres',
+    role: 'embedding',
+    input: {
+      name: 'input_1',
+      shape: [-1, 224, 224, 3],
+      range: [-123.68, 151.061],
+      normalisation:
+        'HSE-FaceRes (MobileNet, VGGFace2): face crop resized to 224×224, channels in BGR order, minus the ImageNet caffe means (B 103.939, G 116.779, R 123.68) as its authors feed it (HSE_FaceRec_tf facial_analysis.py). human instead feeds RGB 0..255; measured worse (EER 4.5 % vs 2.3 %). Kexin crop: the upright square around the 468 mesh points, ×1.2.',
+      description: 'face crop',
+    },
+    outputs: [
+      { name: 'gender_pred/Sigmoid:0', shape: [-1, 1], description: 'gender head (unused)' },
+      { name: 'global_pooling/Mean', shape: [-1, 1024], description: '1024-d identity descriptor (not normalised): Kexin L2-normalises it and compares with cosine' },
+      { name: 'age_pred/Softmax:0', shape: [-1, 100], description: 'age head (unused)' },
+    ],
+  },
+  {
     name: 'antispoof',
     source: 'antispoof',
     role: 'antispoof',
