@@ -12,6 +12,7 @@ import { createFakeFaceModels, type FakeDetection } from '../../../src/liveness/
 import { createFaceModule } from '../../../src/api/face/module.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
 import { KexinError } from '../../../src/errors.ts';
+import { EMBEDDING_SIZE } from '../../../src/liveness/faceModels.ts';
 
 const MESH = Float32Array.from(JSON.parse(readFileSync(new URL('../../liveness/fixtures/mesh-frontal.json', import.meta.url), 'utf8')).mesh as number[]);
 const face: FakeDetection = { cx: 64, cy: 64, w: 50, h: 50, score: 0.95 };
@@ -60,7 +61,7 @@ describe('face routes', () => {
     expect(enrol.statusCode).toBe(201);
     expect(enrol.json()).toMatchObject({ enrolled: true, replaced: false });
     const row = (await svc.ctx.db.pool.query('SELECT ciphertext, key_id FROM face_templates')).rows[0];
-    expect(row.ciphertext.length).toBe(192 * 4);
+    expect(row.ciphertext.length).toBe(EMBEDDING_SIZE * 4);
     const res = await post('/face/verify', { probe: b64(jpeg), subjectId: '110101195001011234' });
     expect(res.statusCode).toBe(200);
     expect(res.json().score).toBeCloseTo(1, 5);
