@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const FACEDATA = process.env.KEXIN_FACEDATA ?? '/work/shared/facedata';
+/** Real face clips and photos (../shared/facedata beside the checkout; never in the repository). */
+const FACEDATA = process.env.KEXIN_FACEDATA ?? path.resolve(import.meta.dirname, '../../../shared/facedata');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CLIPS = { blink: path.join(FACEDATA, 'video/blink_frontal_live.mp4'), turns: path.join(FACEDATA, 'video/apfol_live_headturn_talk.webm') };
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
