@@ -14,6 +14,7 @@ import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { FaceModels } from '../../src/liveness/faceModels.ts';
 import { createFaceModule } from '../../src/api/face/module.ts';
+import { DEFAULT_CHALLENGE_CONFIG } from '../../src/liveness/challenge.ts';
 import { loadOnnxFaceModels } from '../../src/liveness/onnxFaceModels.ts';
 import { startService } from '../../src/service.ts';
 
@@ -36,10 +37,15 @@ async function loadModels(): Promise<FaceModels> {
 }
 
 const models = await loadModels();
+// See face.browser.test.ts: the in-session same-person threshold may be relaxed for the browser test.
+const samePerson = process.env.FACE_E2E_SAME_PERSON_THRESHOLD ? Number(process.env.FACE_E2E_SAME_PERSON_THRESHOLD) : undefined;
 const svc = await startService(config, {
   logger,
   openKeyStore: async () => createMemoryKeyStore(),
-  modules: [createFaceModule({ loadModels: async () => models })],
+  modules: [createFaceModule({
+    loadModels: async () => models,
+    ...(samePerson !== undefined ? { challenge: { samePerson: { ...DEFAULT_CHALLENGE_CONFIG.samePerson, threshold: samePerson } } } : {}),
+  })],
   announceToken: () => {},
 });
 process.stdout.write(`${JSON.stringify({ url: svc.url, backend: models.backend })}\n`);
