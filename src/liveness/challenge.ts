@@ -26,25 +26,16 @@
  */
 import { cosineSimilarity } from './similarity.ts';
 import { SAME_PERSON_IN_SESSION } from './thresholds.ts';
+import type { FrameFeatures } from './faceEngine.ts';
 
 export type ChallengeAction = 'blink' | 'open_mouth' | 'turn_left' | 'turn_right' | 'nod';
 export const CHALLENGE_ACTIONS: readonly ChallengeAction[] = Object.freeze(['blink', 'open_mouth', 'turn_left', 'turn_right', 'nod']);
 
-/** One frame: what `FaceEngine.frameFeatures` returns plus the capture time. */
-export interface ChallengeFrame {
+/** One frame: what `FaceEngine.frameFeatures` returns (shape, embedding and hash optional) plus the capture time. */
+export type ChallengeFrame = {
   /** Capture time in ms (any epoch; only differences matter). */
   readonly t: number;
-  readonly status: 'OK' | 'NO_FACE' | 'MULTIPLE_FACES';
-  readonly earLeft: number;
-  readonly earRight: number;
-  readonly mar: number;
-  readonly yaw: number;
-  readonly pitch: number;
-  readonly roll: number;
-  readonly shape?: readonly number[] | null;
-  readonly embedding?: readonly number[] | null;
-  readonly sha256?: string;
-}
+} & Omit<FrameFeatures, 'shape' | 'embedding' | 'sha256'> & Partial<Pick<FrameFeatures, 'shape' | 'embedding' | 'sha256'>>;
 
 export interface ChallengeConfig {
   readonly minFrames: number;

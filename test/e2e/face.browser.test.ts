@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabaseUrl } from '../support/database.ts';
 
 /** Real face clips and photos (../shared/facedata beside the checkout; never in the repository). */
 const FACEDATA = process.env.KEXIN_FACEDATA ?? path.resolve(import.meta.dirname, '../../../shared/facedata');
@@ -64,23 +65,13 @@ function loopStill(png: string, out: string): string {
   return out;
 }
 
-async function freshDatabase(base: string): Promise<string> {
-  const { default: pg } = await import('pg');
-  const name = `kexin_e2e_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`CREATE DATABASE ${name}`);
-  await c.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string; backend: string }> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>), NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', KEXIN_DATA_DIR: dataDir, KEXIN_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: 'warn',
   };
-  if (process.env.DATABASE_URL) env.DATABASE_URL = await freshDatabase(process.env.DATABASE_URL);
+  const databaseUrl = await freshDatabaseUrl();
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
   const child = spawn(process.execPath, [path.join(ROOT, 'test/e2e/faceServer.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
