@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { spawnService } from '../test/support/spawnService.ts';
-import { tempDir } from '../test/support/database.ts';
+import { freshDatabaseUrl, tempDir } from '../test/support/database.ts';
 import { opensslCsr, runOk, write } from '../test/support/tools.ts';
 import { cryptoSignP256Rate, report } from './reference.ts';
 
@@ -20,7 +20,9 @@ async function cannon(opts: autocannon.Options): Promise<{ rps: number; errors: 
 
 export async function main(): Promise<void> {
   const dir = tempDir('kexin-bench-');
-  const svc = await spawnService({ env: { LOG_LEVEL: 'warn', ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) } });
+  // With DATABASE_URL, a fresh database of its own on that server (a CA's rows belong with its keys).
+  const databaseUrl = await freshDatabaseUrl();
+  const svc = await spawnService({ env: { LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
   try {
     const reference = cryptoSignP256Rate();
     report('reference: crypto.sign ECDSA P-256 (1 core)', reference, 'sig/s');
