@@ -12,25 +12,13 @@ import type { CompareResult, FaceAnalysis, FaceEngine } from './faceEngine.ts';
 import { faceErrors } from './faceErrors.ts';
 import { maskSubject } from './maskSubject.ts';
 import type { QualityReport } from './quality.ts';
-import { createSessionService, type LockoutPolicy, type SessionService } from './sessions.ts';
+import { createSessionService, type SessionDeps, type SessionService } from './sessions.ts';
 import type { TemplateCipher } from './templateCipher.ts';
 import { createTemplateStore, type TemplateStore } from './templates.ts';
 
-export interface FaceServiceDeps {
-  readonly engine: FaceEngine;
-  readonly pool: pg.Pool;
-  readonly clock: Clock;
+/** What the session layer needs, except the template store this service builds from `cipher`. */
+export interface FaceServiceDeps extends Omit<SessionDeps, 'templates'> {
   readonly cipher: TemplateCipher;
-  /** Model backend description, recorded with decisions. */
-  readonly modelId: string;
-  /** `Config.testMode`: allows pinned challenge actions. */
-  readonly testMode: boolean;
-  /** Session lifetime (default 60 s). */
-  readonly sessionTtlMs?: number;
-  readonly lockout?: LockoutPolicy;
-  readonly challenge?: Partial<ChallengeConfig>;
-  /** See `SessionDeps.embedEvery`. */
-  readonly embedEvery?: number;
 }
 
 /** A quality report as the API shows it. */

@@ -94,8 +94,11 @@ export interface SessionDeps {
   readonly pool: pg.Pool;
   readonly clock: Clock;
   readonly templates: TemplateStore;
+  /** Model backend description, recorded with decisions. */
   readonly modelId: string;
+  /** `Config.testMode`: allows pinned challenge actions. */
   readonly testMode: boolean;
+  /** Session lifetime (default 60 s). */
   readonly sessionTtlMs?: number;
   readonly lockout?: LockoutPolicy;
   readonly challenge?: Partial<ChallengeConfig>;
