@@ -3,12 +3,9 @@
  * challenge sessions (sessions.ts). Domain code only — no Fastify types. Every decision is written to
  * the audit log (scores, thresholds, reason codes; never images or embeddings; subject ids masked).
  */
-import type pg from 'pg';
 import { appendAudit } from '../audit/auditLog.ts';
-import type { Clock } from '../clock.ts';
 import { withTransaction } from '../db/transaction.ts';
-import type { ChallengeConfig } from './challenge.ts';
-import type { CompareResult, FaceAnalysis, FaceEngine } from './faceEngine.ts';
+import type { CompareResult, FaceAnalysis } from './faceEngine.ts';
 import { faceErrors } from './faceErrors.ts';
 import { maskSubject } from './maskSubject.ts';
 import type { QualityReport } from './quality.ts';
