@@ -37,21 +37,44 @@ function chainHash(r: { seq: number; at: string; actor: string; action: string; 
 }
 
 export async function appendAudit(tx: Tx, entry: AuditEntry, clock: Clock = systemClock): Promise<AuditRecord> {
+  return (await appendAuditEntries(tx, [entry], clock))[0]!;
+}
+
+/** Rows per INSERT: 8 parameters each, far below PostgreSQL's 65 535 bind-parameter limit. */
+const MAX_ROWS_PER_INSERT = 500;
+
+/**
+ * Appends several entries, in order, under one lock of the head: a group commit (e.g. a batch of
+ * issuances) costs three statements however many rows it writes.
+ */
+export async function appendAuditEntries(tx: Tx, entries: readonly AuditEntry[], clock: Clock = systemClock): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
   // Row lock on the head serialises appenders until this transaction ends: the chain never forks.
   const head = (await tx.query<{ seq: string; hash: Buffer }>('SELECT seq, hash FROM audit_head WHERE id FOR UPDATE')).rows[0];
   if (!head) throw new Error('audit_head missing: migrations not applied');
-  const seq = Number(head.seq) + 1;
-  const prev = head.hash.toString('hex');
-  const at = clock.now().toISOString();
-  const details = JSON.parse(JSON.stringify(entry.details ?? {})) as unknown;
-  const subject = entry.subject ?? null;
-  const hash = chainHash({ seq, at, actor: entry.actor, action: entry.action, subject, details, prev });
-  await tx.query(
-    'INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-    [seq, at, entry.actor, entry.action, subject, JSON.stringify(details), Buffer.from(prev, 'hex'), Buffer.from(hash, 'hex')],
-  );
-  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id', [seq, Buffer.from(hash, 'hex')]);
-  return Object.freeze({ ...entry, seq, at, prevHash: prev, hash });
+  let seq = Number(head.seq);
+  let prev = head.hash.toString('hex');
+  const records: AuditRecord[] = [];
+  for (const entry of entries) {
+    seq++;
+    const at = clock.now().toISOString();
+    const details = JSON.parse(JSON.stringify(entry.details ?? {})) as unknown;
+    const subject = entry.subject ?? null;
+    const hash = chainHash({ seq, at, actor: entry.actor, action: entry.action, subject, details, prev });
+    records.push(Object.freeze({ ...entry, details: details as AuditEntry['details'], seq, at, prevHash: prev, hash }));
+    prev = hash;
+  }
+  for (let i = 0; i < records.length; i += MAX_ROWS_PER_INSERT) {
+    const rows = records.slice(i, i + MAX_ROWS_PER_INSERT);
+    const params: unknown[] = [];
+    const values = rows.map((r) => {
+      const n = params.push(r.seq, r.at, r.actor, r.action, r.subject ?? null, JSON.stringify(r.details), Buffer.from(r.prevHash, 'hex'), Buffer.from(r.hash, 'hex'));
+      return `(${Array.from({ length: 8 }, (_, k) => `$${n - 7 + k}`).join(', ')})`;
+    });
+    await tx.query(`INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES ${values.join(', ')}`, params);
+  }
+  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id', [seq, Buffer.from(prev, 'hex')]);
+  return records;
 }
 
 /** The outcome of recomputing the chain: where it first breaks, if it does. */

@@ -1,20 +1,22 @@
 /**
  * The CA service: every operation an ordered list of phases, each state change in one transaction with
- * its audit row. Issuance follows boulder: check the CSR (signature first), plan, record the serial
- * (unique), sign once, store, audit — all in one transaction, so a crash never leaves a signed but
- * unrecorded certificate, and a failure leaves nothing.
+ * its audit row. Issuance: check the CSR (signature first), plan, sign once (and verify the result), then
+ * store the certificate (its serial unique by constraint) and its audit row in one transaction; the
+ * client gets the certificate only after that COMMIT, so a crash never loses a certificate anyone
+ * received, and a failure leaves nothing. Concurrent issuances share transactions (group commit).
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { appendAudit } from '../audit/auditLog.ts';
+import { appendAudit, appendAuditEntries, type AuditEntry } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import { signerFor, type KeyStore } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
+import { createGroupCommit } from '../db/groupCommit.ts';
 import { withTransaction, type Tx } from '../db/transaction.ts';
 import { KexinError } from '../errors.ts';
 import { buildCrl } from './buildCrl.ts';
 import { caErrors, canonicalSerial } from './caErrors.ts';
-import type { CaService, CaView, CertificateView, IssuedCertificate } from './caServiceTypes.ts';
+import type { CaService, CaView, CertificateView } from './caServiceTypes.ts';
 import * as store from './caStore.ts';
 import type { CaRecord, CertificateRecord } from './caStore.ts';
 import { newSerial } from './certificate.ts';
@@ -96,19 +98,32 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
     };
   };
 
+  // Which CA issues by default for a key family, re-read now and then (another process may import one).
+  const defaultIssuing = new Map<boolean, { readonly ca: CaRecord; readonly until: number }>();
+  const DEFAULT_CA_TTL_MS = 60_000;
+
   /** The CA to issue under: the named one, else the first active issuing CA of the key's family. */
-  const issuingCa = async (q: Tx, caId: string | undefined, keyAlgorithm: string): Promise<CaRecord> => {
+  const issuingCa = async (caId: string | undefined, keyAlgorithm: string): Promise<CaRecord> => {
     if (caId) {
-      const ca = await getCa(q, caId);
+      const ca = await getCa(pool, caId);
       if (!ca) throw caErrors.unknownCa(caId);
       if (ca.role !== 'issuing' || ca.state !== 'active') throw caErrors.caNotIssuing(caId);
       return ca;
     }
     const sm2 = keyAlgorithm === 'SM2';
-    const ca = (await store.listCas(q)).find((c) => c.role === 'issuing' && c.state === 'active' && (c.algorithm === 'SM2') === sm2);
+    const cached = defaultIssuing.get(sm2);
+    if (cached && cached.until > Date.now()) return cached.ca;
+    const ca = (await store.listCas(pool)).find((c) => c.role === 'issuing' && c.state === 'active' && (c.algorithm === 'SM2') === sm2);
     if (!ca) throw caErrors.caNotIssuing(sm2 ? '(default SM2)' : '(default)');
+    defaultIssuing.set(sm2, { ca, until: Date.now() + DEFAULT_CA_TTL_MS });
     return ca;
   };
+
+  // A certificate and its audit row, committed together (with whatever else is issued meanwhile).
+  const issuances = createGroupCommit<{ readonly cert: store.NewCertificate; readonly audit: AuditEntry }>(pool, async (tx, writes) => {
+    await store.insertCertificates(tx, writes.map((w) => w.cert));
+    await appendAuditEntries(tx, writes.map((w) => w.audit), clock);
+  });
 
   /** Builds, signs and stores the next full CRL of `caId` in `tx`; the CA row lock orders CRL numbers. */
   const publishCrlInTx = async (tx: Tx, caId: string): Promise<void> => {
@@ -151,24 +166,22 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
       const profile = getProfile(req.profile);
       if (profile.internal) throw new KexinError('CA_PROFILE_INTERNAL', `profile "${profile.name}" is issued only by the key ceremony`, 400);
       const csr = checkCsr(req.csr, profile);
-      const issued = await withTransaction(pool, async (tx): Promise<IssuedCertificate & { caId: string }> => {
-        // 2. policy: the CA, and a plan (validity clamped to the issuer and the profile).
-        const ca = await issuingCa(tx, req.caId, csr.keyAlgorithm);
-        const plan = prepareCertificate({ csr, profile, issuer: { certificate: ca.certificate!, caId: ca.id }, serial: newSerial(), clock, baseUrl: deps.publicUrl });
-        const serial = hex40(plan.serial);
-        const subject = csr.subject.map((a) => `${a.type}=${a.value}`).join(', ');
-        // 3. record the serial (unique constraint) before signing.
-        await store.reserveSerial(tx, { serial, caId: ca.id, profile: profile.name, subject, notBefore: plan.notBefore, notAfter: plan.notAfter, issuedAt: clock.now() });
-        // 4. sign once; 5. store; 6. audit — then COMMIT, and only then does the client get it.
-        const signed = await signCertificate(plan, await signerOf(ca));
-        await store.storeCertificate(tx, serial, signed.der);
-        await appendAudit(tx, { actor, action: 'ca.certificate.issue', subject: serial, details: { caId: ca.id, profile: profile.name, subject, notAfter: plan.notAfter.toISOString() } }, clock);
-        return { serial, caId: ca.id, certificatePem: signed.pem, chainPem: await chainPem(tx, ca) };
+      // 2. policy: the CA, and a plan (validity clamped to the issuer and the profile).
+      const ca = await issuingCa(req.caId, csr.keyAlgorithm);
+      const plan = prepareCertificate({ csr, profile, issuer: { certificate: ca.certificate!, caId: ca.id }, serial: newSerial(), clock, baseUrl: deps.publicUrl });
+      // 3. sign once (signCertificate verifies the signature before anything leaves).
+      const signed = await signCertificate(plan, await signerOf(ca));
+      const serial = hex40(plan.serial);
+      const subject = csr.subject.map((a) => `${a.type}=${a.value}`).join(', ');
+      // 4. store and audit in one transaction; only after its COMMIT does the client get the certificate.
+      await issuances.submit({
+        cert: { serial, caId: ca.id, profile: profile.name, subject, notBefore: plan.notBefore, notAfter: plan.notAfter, der: signed.der, issuedAt: clock.now() },
+        audit: { actor, action: 'ca.certificate.issue', subject: serial, details: { caId: ca.id, profile: profile.name, subject, notAfter: plan.notAfter.toISOString() } },
       });
       // The OCSP cache also keeps `unknown` answers (so floods of random serials cannot force signing):
       // a serial asked about before it existed must be answered afresh now.
-      ocspService.invalidate(issued.caId, issued.serial);
-      return { serial: issued.serial, certificatePem: issued.certificatePem, chainPem: issued.chainPem };
+      ocspService.invalidate(ca.id, serial);
+      return { serial, certificatePem: signed.pem, chainPem: await chainPem(pool, ca) };
     },
 
     async getCertificate(serial) {
@@ -228,6 +241,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
         await publishCrlInTx(tx, ca.id);
       });
       await ocspService.reload();
+      defaultIssuing.clear();
       return view((await store.getCa(pool, ca.id))!);
     },
 

@@ -75,19 +75,21 @@ export async function activateCa(q: Q, id: string, certificate: Uint8Array, exte
     [id, Buffer.from(certificate), externalChain.map((c) => Buffer.from(c))]);
 }
 
-/** Step 1 of issuance: the serial is recorded (unique) before anything is signed. */
-export async function reserveSerial(q: Q, c: Omit<CertificateRecord, 'der' | 'status' | 'revokedAt' | 'revocationReason'>): Promise<void> {
-  await q.query(
-    `INSERT INTO ca_certificates (serial, ca_id, profile, subject, not_before, not_after, status, issued_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'valid', $7)`,
-    [c.serial, c.caId, c.profile, c.subject, c.notBefore, c.notAfter, c.issuedAt],
-  );
-}
+/** A newly signed certificate's row. */
+export type NewCertificate = Omit<CertificateRecord, 'status' | 'revokedAt' | 'revocationReason'> & { readonly der: Uint8Array };
 
-/** Step 3 of issuance: the signed certificate is stored against its reserved serial. */
-export async function storeCertificate(q: Q, serial: string, der: Uint8Array): Promise<void> {
-  const res = await q.query('UPDATE ca_certificates SET der = $2 WHERE serial = $1 AND der IS NULL', [serial, Buffer.from(der)]);
-  if (res.rowCount !== 1) throw new Error(`serial ${serial} was not reserved or already signed`);
+/**
+ * Stores signed certificates (one statement for a whole group commit). The serial's primary key makes
+ * a duplicate fail the transaction, so no two stored certificates ever share a serial.
+ */
+export async function insertCertificates(q: Q, certs: readonly NewCertificate[]): Promise<void> {
+  if (certs.length === 0) return;
+  const params: unknown[] = [];
+  const values = certs.map((c) => {
+    const n = params.push(c.serial, c.caId, c.profile, c.subject, c.notBefore, c.notAfter, Buffer.from(c.der), c.issuedAt);
+    return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, 'valid', $${n})`;
+  });
+  await q.query(`INSERT INTO ca_certificates (serial, ca_id, profile, subject, not_before, not_after, der, status, issued_at) VALUES ${values.join(', ')}`, params);
 }
 
 export async function getCertificate(q: Q, serial: string, opts: { forUpdate?: boolean } = {}): Promise<CertificateRecord | undefined> {

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { appendAudit } from '../audit/auditLog.ts';
+import { appendAudit, appendAuditEntries } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import type { KeyAlgorithm, KeyStore } from '../crypto/keyStore.ts';
 import { withTransaction, type Tx } from '../db/transaction.ts';
@@ -44,13 +44,14 @@ const FAMILIES: readonly Family[] = [
 /** Records a certificate the ceremony signed: its row, and the audit of its key and issuance. */
 async function recordCertificate(tx: Tx, m: CaMaterial, caId: string, profile: string, subject: string, clock: Clock): Promise<void> {
   const cert = parseCertificate(m.certificate.der);
-  await store.reserveSerial(tx, {
-    serial: m.serial, caId, profile, subject,
+  await store.insertCertificates(tx, [{
+    serial: m.serial, caId, profile, subject, der: m.certificate.der,
     notBefore: cert.notBefore.value, notAfter: cert.notAfter.value, issuedAt: clock.now(),
-  });
-  await store.storeCertificate(tx, m.serial, m.certificate.der);
-  await appendAudit(tx, { actor: 'system', action: 'ca.key.create', subject: m.key.id, details: { algorithm: m.key.algorithm, backend: m.key.backend, purpose: profile } }, clock);
-  await appendAudit(tx, { actor: 'system', action: 'ca.certificate.issue', subject: m.serial, details: { caId, profile, subject } }, clock);
+  }]);
+  await appendAuditEntries(tx, [
+    { actor: 'system', action: 'ca.key.create', subject: m.key.id, details: { algorithm: m.key.algorithm, backend: m.key.backend, purpose: profile } },
+    { actor: 'system', action: 'ca.certificate.issue', subject: m.serial, details: { caId, profile, subject } },
+  ], clock);
 }
 
 /** Creates and records a delegated OCSP responder for an issuing CA (also used after an external import). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendAudit, verifyAuditChain } from '../../src/audit/auditLog.ts';
+import { appendAudit, appendAuditEntries, verifyAuditChain } from '../../src/audit/auditLog.ts';
 import { fixedClock } from '../../src/clock.ts';
 import { withTransaction } from '../../src/db/transaction.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -32,6 +32,18 @@ describe('audit log', () => {
     const v = await verifyAuditChain(db.pool);
     expect(v.ok).toBe(true);
     expect(v.rows).toBe(13);
+  });
+
+  it('appends several entries under one lock, in order, and the chain verifies', async () => {
+    const before = (await verifyAuditChain(db.pool)).rows;
+    const records = await withTransaction(db.pool, (tx) => appendAuditEntries(tx, Array.from({ length: 600 }, (_, i) => ({ actor: 'system', action: 'test.batch', subject: `b${i}`, details: { i } }))));
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 600 }, (_, i) => before + 1 + i));
+    expect(records[1]!.prevHash).toBe(records[0]!.hash);
+    const stored = await db.pool.query("SELECT subject FROM audit_log WHERE action = 'test.batch' ORDER BY seq");
+    expect(stored.rows.map((r) => r.subject)).toEqual(Array.from({ length: 600 }, (_, i) => `b${i}`));
+    expect(await verifyAuditChain(db.pool)).toEqual({ ok: true, rows: before + 600 });
+    await withTransaction(db.pool, (tx) => appendAuditEntries(tx, []));
+    expect((await verifyAuditChain(db.pool)).rows).toBe(before + 600);
   });
 
   it('refuses updates and deletes', async () => {
