@@ -12,6 +12,7 @@ import type { Clock } from '../clock.ts';
 import { signerFor, type KeyStore } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
 import { createGroupCommit } from '../db/groupCommit.ts';
+import type { ChannelHandlers, Listener } from '../db/notifications.ts';
 import { withTransaction, type Tx } from '../db/transaction.ts';
 import { KexinError } from '../errors.ts';
 import { buildCrl } from './buildCrl.ts';
@@ -24,6 +25,7 @@ import { checkCsr } from './checkCsr.ts';
 import { checkImportedCaCertificate, createIssuingCaRequest } from './createHierarchy.ts';
 import { addOcspResponder } from './hierarchy.ts';
 import { prepareCertificate, signCertificate } from './issueCertificate.ts';
+import { announceCertificateChanges, announceResponderChange, applyOcspMessage, OCSP_CHANNEL } from './ocspInvalidation.ts';
 import { createOcspService, type OcspService } from './ocspService.ts';
 import { certificateToPem, pemToDer } from './pem.ts';
 import { getProfile } from './profiles.ts';
@@ -42,11 +44,18 @@ export interface CaServiceDeps {
   readonly publicUrl: string;
   /** Full CRL lifetime; republished at half-life and on every change (default 24 h). */
   readonly crlValiditySeconds?: number;
+  /**
+   * Cross-process notifications (PostgreSQL LISTEN), when other processes may share the database:
+   * their issuances and revocations then invalidate this process's OCSP cache too.
+   */
+  readonly subscribe?: (channel: string, handlers: ChannelHandlers) => Promise<Listener>;
 }
 
 const hex40 = (b: Uint8Array) => Buffer.from(b).toString('hex').replace(/^(00)+(?=.)/, '').padStart(40, '0');
 
-export async function createCaService(deps: CaServiceDeps): Promise<CaService & { readonly ocspService: OcspService }> {
+export type RunningCaService = CaService & { readonly ocspService: OcspService; close(): Promise<void> };
+
+export async function createCaService(deps: CaServiceDeps): Promise<RunningCaService> {
   const { pool, keyStore, clock } = deps;
   const crlValidity = deps.crlValiditySeconds ?? 24 * 3600;
 
@@ -123,6 +132,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
   const issuances = createGroupCommit<{ readonly cert: store.NewCertificate; readonly audit: AuditEntry }>(pool, async (tx, writes) => {
     await store.insertCertificates(tx, writes.map((w) => w.cert));
     await appendAuditEntries(tx, writes.map((w) => w.audit), clock);
+    await announceCertificateChanges(tx, writes.map((w) => [w.cert.caId, w.cert.serial] as const));
   });
 
   /** Builds, signs and stores the next full CRL of `caId` in `tx`; the CA row lock orders CRL numbers. */
@@ -139,11 +149,26 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
   };
 
   const ocspService = await createOcspService(deps);
+  const reloads = new Set<Promise<void>>();
+  const listener = await deps.subscribe?.(OCSP_CHANNEL, {
+    onMessage: (payload) => {
+      const reload = applyOcspMessage(payload, ocspService, deps.logger);
+      if (reload) {
+        reloads.add(reload);
+        void reload.finally(() => reloads.delete(reload));
+      }
+    },
+    onGap: () => ocspService.clear(),
+  });
   const revocation = createCaRevocationSource(pool);
   const tsaService = await createTsaService(deps);
 
-  const service: CaService & { readonly ocspService: OcspService } = {
+  const service: RunningCaService = {
     ocspService,
+    async close() {
+      await listener?.close();
+      await Promise.all(reloads); // a reload must not outlive the pool it reads from
+    },
 
     async listCas() {
       return Promise.all((await store.listCas(pool)).map(view));
@@ -201,6 +226,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
         await appendAudit(tx, { actor, action: t.action, subject: serial, details: { caId: c.caId, reason } }, clock);
         // RFC 5280 §5: the full CRL is regenerated on every change, in the same transaction.
         await publishCrlInTx(tx, c.caId);
+        await announceCertificateChanges(tx, [[c.caId, serial]]);
         return (await store.getCertificate(tx, serial))!;
       });
       ocspService.invalidate(updated.caId, serial);
@@ -239,6 +265,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<CaService & 
         await appendAudit(tx, { actor, action: 'ca.import', subject: ca.id, details: { subject: nameToString(parseCertificate(certDer).subject), chainLength: chain.length } }, clock);
         await addOcspResponder(tx, deps, { certificate: certDer, signer: signerFor(keyStore, key, defaultScheme(key.algorithm)), caId: ca.id }, key.algorithm, ca.name);
         await publishCrlInTx(tx, ca.id);
+        await announceResponderChange(tx);
       });
       await ocspService.reload();
       defaultIssuing.clear();

@@ -22,6 +22,8 @@ const REFRESH_BEFORE_SECONDS = 12 * 3600;
 export interface OcspService {
   answer(requestDer: Uint8Array): Promise<CachedOcspAnswer>;
   invalidate(caId: string, serial: string): void;
+  /** Drops every cached answer (e.g. after missing another process's invalidations). */
+  clear(): void;
   /** Re-reads responder keys (after a new issuing CA got its responder). */
   reload(): Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function createOcspService(deps: { pool: pg.Pool; keyStore: KeyStor
       }
     },
     invalidate: (caId, serial) => cache.invalidate(caId, serial),
+    clear: () => cache.clear(),
     async reload() {
       cache = await build();
     },

@@ -13,7 +13,8 @@ export interface LocalContext {
 export async function withLocalContext<T>(config: Config, fn: (l: LocalContext) => Promise<T>): Promise<T> {
   const modules = serviceModules();
   const svc = await startService(config, {
-    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
+    // stderr: stdout carries the command's own output (JSON, PEM) for scripts.
+    logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr),
     openKeyStore: openConfiguredKeyStore,
     modules: modules.list,
     listen: false,

@@ -89,6 +89,11 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     const leafFile = write(dir, 'ext-leaf.pem', issued.certificatePem);
     const chainFile = write(dir, 'ext-chain.pem', issued.chainPem);
     expect(runOk('openssl', ['verify', '-x509_strict', '-CAfile', rootPem, '-untrusted', chainFile, leafFile])).toContain('OK');
+    // The running service answers OCSP for the new CA at once, even when the import ran in this CLI
+    // process on a shared PostgreSQL (its NOTIFY made the service load the new responder).
+    const ocsp = runOk('openssl', ['ocsp', '-issuer', certFile, '-cert', leafFile, '-url', `${svc.url}/pki/ocsp`, '-CAfile', rootPem, '-verify_other', chainFile]);
+    expect(ocsp).toContain(`${leafFile}: good`);
+    expect(ocsp).toContain('Response verify OK');
   });
 
   it('serve converted the face models on first start; models build finds them up to date', () => {

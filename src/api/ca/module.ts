@@ -4,6 +4,7 @@ import { createCaService } from '../../ca/caService.ts';
 import type { CaService } from '../../ca/caServiceTypes.ts';
 import type { ServiceModule } from '../../service.ts';
 import { caRoutes } from './routes.ts';
+import { listen, type ChannelHandlers } from '../../db/notifications.ts';
 
 const CRL_CHECK_INTERVAL_MS = 5 * 60_000;
 
@@ -12,7 +13,12 @@ export function createCaModule(): { module: ServiceModule; service: () => CaServ
   const module: ServiceModule = {
     name: 'ca',
     async start(ctx) {
-      const deps = { pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger, publicUrl: ctx.config.publicUrl };
+      const databaseUrl = ctx.config.databaseUrl;
+      const deps = {
+        pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger, publicUrl: ctx.config.publicUrl,
+        // Other processes may share a PostgreSQL server; the embedded database is this process's alone.
+        subscribe: databaseUrl ? (channel: string, handlers: ChannelHandlers) => listen(databaseUrl, channel, handlers, ctx.logger) : undefined,
+      };
       await initialiseHierarchy(deps);
       const ca = await createCaService(deps);
       service = ca;
@@ -21,7 +27,13 @@ export function createCaModule(): { module: ServiceModule; service: () => CaServ
         ca.refreshCrls().catch((err: unknown) => ctx.logger.error({ err }, 'CRL refresh failed'));
       }, CRL_CHECK_INTERVAL_MS);
       timer.unref();
-      return { routes: [{ name: 'ca', plugin: caRoutes(ca) }], stop: async () => clearInterval(timer) };
+      return {
+        routes: [{ name: 'ca', plugin: caRoutes(ca) }],
+        stop: async () => {
+          clearInterval(timer);
+          await ca.close();
+        },
+      };
     },
   };
   return {
