@@ -15,7 +15,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
 async function cannon(opts: autocannon.Options): Promise<{ rps: number; errors: number; p50: number; p99: number }> {
   const r = await autocannon({ duration: SECONDS, connections: 32, pipelining: 1, ...opts });
-  return { rps: r.requests.average, errors: r.errors + r.non2xx, p50: r.latency.p50, p99: r.latency.p99 };
+  const errors = r.errors + r.non2xx;
+  // An error in a benchmark is a finding: say what it was.
+  if (errors) process.stderr.write(`  ${opts.url}: ${r.errors} connection errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodeStats)}\n`);
+  return { rps: r.requests.average, errors, p50: r.latency.p50, p99: r.latency.p99 };
 }
 
 export async function main(): Promise<void> {
