@@ -157,6 +157,4 @@ export function nameDer(name: pkijs.RelativeDistinguishedNames): Uint8Array {
   return new Uint8Array(name.toSchema().toBER());
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
-}
+export { bytesEqual } from './der.ts';
