@@ -39,6 +39,8 @@ export const SEQUENCE = 0x30;
 export const OCTET_STRING = 0x04;
 export const BIT_STRING = 0x03;
 export const context = (n: number) => 0xa0 | n;
+/** DER BOOLEAN TRUE (X.690 §11.1: all bits set). */
+export const TRUE = Uint8Array.of(0x01, 0x01, 0xff);
 
 /** A decoded TLV inside `buf`: `content` and `der` (the whole TLV) are views, not copies. */
 export interface Tlv {
