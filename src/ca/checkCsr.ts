@@ -112,9 +112,9 @@ export function checkSubject(rdns: ParsedCsr['rdns'], profile: Profile): Checked
   const seen = new Map<AttributeName, number>();
   const allowed = new Set<AttributeName>([...profile.subject.required, ...profile.subject.allowed]);
   for (const [atv] of rdns) {
-    const name = attributeName(atv!.type);
-    if (!name || !allowed.has(name)) throw subjectError(name ?? atv!.type, `subject attribute ${name ?? atv!.type} is not allowed in profile ${profile.name}`);
-    const value = attributeText(atv!.value);
+    const name = attributeName(atv.type);
+    if (!name || !allowed.has(name)) throw subjectError(name ?? atv.type, `subject attribute ${name ?? atv.type} is not allowed in profile ${profile.name}`);
+    const value = attributeText(atv.value);
     if (value === undefined) throw subjectError(name, `subject attribute ${name} is not a validly encoded UTF8String, PrintableString, IA5String, BMPString or UniversalString`);
     if (value.trim().length === 0 || value !== value.trim()) throw subjectError(name, `subject attribute ${name} is empty or has surrounding spaces`);
     if ([...value].length > 128 || /[\u0000-\u001f\u007f]/.test(value)) throw subjectError(name, `subject attribute ${name} is too long or has control characters`);
