@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { KexinError } from '../errors.ts';
+import { DerError, readSpki, readWhole } from './der.ts';
 
 export const X509_OID = Object.freeze({
   subjectKeyIdentifier: '2.5.29.14',
@@ -117,10 +118,19 @@ export function spkiFromDer(spki: Uint8Array): pkijs.PublicKeyInfo {
   }
 }
 
+/** The subjectPublicKey BIT STRING's data octets (after the unused-bits octet) of a DER SPKI. */
+function subjectPublicKeyBytes(spki: Uint8Array): Uint8Array {
+  try {
+    return readSpki(readWhole(spki, 'SubjectPublicKeyInfo')).publicKey;
+  } catch (cause) {
+    if (cause instanceof DerError) throw new KexinError('CA_KEY_MALFORMED', 'public key is not a DER SubjectPublicKeyInfo', 400, undefined, { cause });
+    throw cause;
+  }
+}
+
 /** RFC 7093 §2 method 1: leftmost 160 bits of SHA-256 over the subjectPublicKey BIT STRING value. */
 export function keyIdentifier(spki: pkijs.PublicKeyInfo | Uint8Array): Uint8Array {
-  const info = spki instanceof Uint8Array ? spkiFromDer(spki) : spki;
-  const key = info.subjectPublicKey.valueBlock.valueHexView;
+  const key = spki instanceof Uint8Array ? subjectPublicKeyBytes(spki) : spki.subjectPublicKey.valueBlock.valueHexView;
   return new Uint8Array(createHash('sha256').update(key).digest().subarray(0, 20));
 }
 
@@ -157,6 +167,4 @@ export function nameDer(name: pkijs.RelativeDistinguishedNames): Uint8Array {
   return new Uint8Array(name.toSchema().toBER());
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && Buffer.from(a).equals(Buffer.from(b));
-}
+export { bytesEqual } from './der.ts';

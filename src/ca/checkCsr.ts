@@ -3,14 +3,13 @@
  * with `verifySignature` before any field is trusted) → key strength and profile → subject → SANs.
  */
 import { isIP } from 'node:net';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { publicKeyFacts, schemeFromAlgorithmIdentifier, type PublicKeyFacts } from '../crypto/algorithmIdentifiers.ts';
 import type { KeyAlgorithm, SignatureScheme } from '../crypto/keyStore.ts';
 import { verifySignature } from '../crypto/signatures.ts';
 import { KexinError } from '../errors.ts';
-import { strictBer, X509_OID } from './certificate.ts';
-import { parseCsr } from './parseCsr.ts';
+import { X509_OID } from './certificate.ts';
+import { children, decodeOid, DerError, expectTag, OCTET_STRING, readWhole, SEQUENCE, type Tlv } from './der.ts';
+import { parseCsr, type ParsedCsr } from './parseCsr.ts';
 import { attributeName, type AttributeName, type Profile, type ProfileName } from './profiles.ts';
 import { isValidUscc } from './uscc.ts';
 
@@ -43,7 +42,7 @@ const WEAK_CURVES = new Set([
 ]);
 
 /** Key strength and profile policy: `CA_KEY_WEAK`, `CA_KEY_NOT_ALLOWED`. */
-export function checkKey(spki: pkijs.PublicKeyInfo, profile: Profile): KeyAlgorithm {
+export function checkKey(spki: Uint8Array, profile: Profile): KeyAlgorithm {
   const facts: PublicKeyFacts = publicKeyFacts(spki);
   if ((facts.algorithm === 'RSA' || facts.algorithm === 'RSA-2048' || facts.algorithm === 'RSA-3072') && facts.bits < 2048) {
     throw new KexinError('CA_KEY_WEAK', `RSA key of ${facts.bits} bits; at least 2048 required`, 400, { bits: facts.bits });
@@ -62,29 +61,61 @@ export function checkKey(spki: pkijs.PublicKeyInfo, profile: Profile): KeyAlgori
 const subjectError = (attribute: string, message: string) =>
   new KexinError('CA_SUBJECT_INVALID', message, 400, { attribute });
 
-function attributeText(v: unknown): string | undefined {
-  if (v instanceof asn1js.Utf8String || v instanceof asn1js.PrintableString || v instanceof asn1js.IA5String
-    || v instanceof asn1js.BmpString || v instanceof asn1js.UniversalString) {
-    return v.valueBlock.value;
+const latin1 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** X.680 §41.4 PrintableString characters. */
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+/** BMPString: UTF-16BE code units, surrogate pairs combined as asn1js did; lone surrogates refused. */
+function bmpText(b: Uint8Array): string | undefined {
+  let s = '';
+  for (let i = 0; i < b.length; i += 2) s += String.fromCharCode((b[i]! << 8) | b[i + 1]!);
+  return s.isWellFormed() ? s : undefined;
+}
+
+/** UniversalString: UTF-32BE code points; surrogates and values above U+10FFFF refused. */
+function universalText(b: Uint8Array): string | undefined {
+  let s = '';
+  for (let i = 0; i < b.length; i += 4) {
+    const cp = ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return undefined;
+    s += String.fromCodePoint(cp);
   }
-  return undefined;
+  return s;
+}
+
+/** The text of a directory string value, or undefined for another type or an invalid encoding. */
+function attributeText({ tag, content }: Tlv): string | undefined {
+  switch (tag) {
+    case 0x0c: // UTF8String
+      try {
+        return utf8.decode(content);
+      } catch {
+        return undefined;
+      }
+    case 0x13: { // PrintableString
+      const s = latin1(content);
+      return PRINTABLE.test(s) ? s : undefined;
+    }
+    case 0x16: return content.every((b) => b < 0x80) ? latin1(content) : undefined; // IA5String
+    case 0x1e: return bmpText(content);
+    case 0x1c: return universalText(content);
+    default: return undefined;
+  }
 }
 
 /** Checks a subject against the profile's rules; returns the readable attributes. */
-export function checkSubject(subject: pkijs.RelativeDistinguishedNames, profile: Profile): CheckedCsr['subject'] {
+export function checkSubject(rdns: ParsedCsr['rdns'], profile: Profile): CheckedCsr['subject'] {
   // One attribute per RDN: multi-valued RDNs are legal X.501 but ambiguous to display and compare.
-  const seq = strictBer(new Uint8Array(subject.toSchema().toBER()));
-  if (!(seq instanceof asn1js.Sequence) || seq.valueBlock.value.some((set) => !(set instanceof asn1js.Set) || set.valueBlock.value.length !== 1)) {
-    throw subjectError('RDN', 'subject has a multi-valued RDN; use one attribute per RDN');
-  }
+  if (rdns.some((rdn) => rdn.length !== 1)) throw subjectError('RDN', 'subject has a multi-valued RDN; use one attribute per RDN');
   const out: { type: AttributeName; value: string }[] = [];
   const seen = new Map<AttributeName, number>();
   const allowed = new Set<AttributeName>([...profile.subject.required, ...profile.subject.allowed]);
-  for (const atv of subject.typesAndValues) {
+  for (const [atv] of rdns) {
     const name = attributeName(atv.type);
     if (!name || !allowed.has(name)) throw subjectError(name ?? atv.type, `subject attribute ${name ?? atv.type} is not allowed in profile ${profile.name}`);
     const value = attributeText(atv.value);
-    if (value === undefined) throw subjectError(name, `subject attribute ${name} is not a string`);
+    if (value === undefined) throw subjectError(name, `subject attribute ${name} is not a validly encoded UTF8String, PrintableString, IA5String, BMPString or UniversalString`);
     if (value.trim().length === 0 || value !== value.trim()) throw subjectError(name, `subject attribute ${name} is empty or has surrounding spaces`);
     if ([...value].length > 128 || /[\u0000-\u001f\u007f]/.test(value)) throw subjectError(name, `subject attribute ${name} is too long or has control characters`);
     if (name === 'C' && !/^[A-Z]{2}$/.test(value)) throw subjectError(name, 'country must be two upper-case letters');
@@ -123,52 +154,70 @@ function ipText(bytes: Uint8Array): string {
   throw new KexinError('CA_SAN_INVALID', 'iPAddress SAN must be 4 or 16 bytes', 400);
 }
 
+const sanMalformed = (what: string, cause?: unknown) =>
+  new KexinError('CA_CSR_MALFORMED', `CSR ${what} is malformed`, 400, undefined, cause === undefined ? undefined : { cause });
+
+/** extnValue of the first subjectAltName in Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical DEFAULT FALSE, extnValue }. */
+function subjectAltNameValue(extensionsValue: Tlv): Uint8Array | undefined {
+  try {
+    let found: Uint8Array | undefined;
+    for (const e of children(expectTag(extensionsValue, SEQUENCE, 'Extensions'))) {
+      const [id, ...rest] = children(expectTag(e, SEQUENCE, 'Extension'));
+      if (rest[0]?.tag === 0x01 && rest[0].content.length === 1) rest.shift(); // critical
+      if (rest.length !== 1) throw new DerError('Extension: expected extnValue');
+      const value = expectTag(rest[0], OCTET_STRING, 'extnValue').content;
+      if (!found && decodeOid(expectTag(id, 0x06, 'extnID').content) === X509_OID.subjectAltName) found = value;
+    }
+    return found;
+  } catch (e) {
+    if (e instanceof DerError) throw sanMalformed('extensionRequest', e);
+    throw e;
+  }
+}
+
+/** GeneralName CHOICE tags (RFC 5280 §4.2.1.6): [0], [3], [4], [5] constructed, the rest primitive. */
+const GENERAL_NAME_TAGS = new Set([0xa0, 0x81, 0x82, 0xa3, 0xa4, 0xa5, 0x86, 0x87, 0x88]);
+const DNS_NAME = 0x82;
+const IP_ADDRESS = 0x87;
+
+function generalNames(sanValue: Uint8Array): Tlv[] {
+  try {
+    const names = children(expectTag(readWhole(sanValue, 'subjectAltName'), SEQUENCE, 'GeneralNames'));
+    if (names.some((n) => !GENERAL_NAME_TAGS.has(n.tag))) throw new DerError('GeneralNames: unknown GeneralName');
+    return names;
+  } catch (e) {
+    if (e instanceof DerError) throw sanMalformed('subjectAltName', e);
+    throw e;
+  }
+}
+
 /** SANs from the CSR's extensionRequest: dNSName and iPAddress only; everything else the requester asks is ignored. */
-export function requestedSans(csr: pkijs.CertificationRequest): SubjectAlternativeNames {
+export function requestedSans(csr: ParsedCsr): SubjectAlternativeNames {
   const dnsNames: string[] = [];
   const ipAddresses: string[] = [];
-  const attr = csr.attributes?.find((a) => a.type === X509_OID.extensionRequest);
-  if (attr) {
-    let exts: pkijs.Extensions;
-    try {
-      exts = new pkijs.Extensions({ schema: attr.values[0] });
-    } catch (cause) {
-      throw new KexinError('CA_CSR_MALFORMED', 'CSR extensionRequest is malformed', 400, undefined, { cause });
-    }
-    const san = exts.extensions.find((e) => e.extnID === X509_OID.subjectAltName);
-    if (san) {
-      const alt = san.parsedValue;
-      if (!(alt instanceof pkijs.AltName)) throw new KexinError('CA_CSR_MALFORMED', 'CSR subjectAltName is malformed', 400);
-      for (const g of alt.altNames) {
-        if (g.type === 2 && typeof g.value === 'string') dnsNames.push(checkDnsName(g.value));
-        else if (g.type === 7 && g.value instanceof asn1js.OctetString) ipAddresses.push(ipText(new Uint8Array(g.value.valueBlock.valueHexView)));
-      }
-    }
+  const request = csr.attributes.find((a) => a.type === X509_OID.extensionRequest)?.values[0];
+  const san = request && subjectAltNameValue(request);
+  for (const g of san ? generalNames(san) : []) {
+    if (g.tag === DNS_NAME) dnsNames.push(checkDnsName(latin1(g.content)));
+    else if (g.tag === IP_ADDRESS) ipAddresses.push(ipText(g.content));
   }
   return Object.freeze({ dnsNames: Object.freeze([...new Set(dnsNames)]), ipAddresses: Object.freeze([...new Set(ipAddresses)]) });
 }
 
 /** Parses and checks a CSR for `profile`. */
 export function checkCsr(input: Uint8Array | string, profile: Profile): CheckedCsr {
-  const { der, csr } = parseCsr(input);
-  const scheme = schemeFromAlgorithmIdentifier(csr.signatureAlgorithm);
+  const csr = parseCsr(input);
+  const scheme = schemeFromAlgorithmIdentifier(csr.signatureAlgorithm.der);
   if (!scheme) {
-    throw new KexinError('CA_CSR_ALGORITHM_UNSUPPORTED', `CSR signature algorithm ${csr.signatureAlgorithm.algorithmId} is not supported`, 400,
-      { algorithm: csr.signatureAlgorithm.algorithmId });
-  }
-  let spki: Uint8Array;
-  try {
-    spki = new Uint8Array(csr.subjectPublicKeyInfo.toSchema().toBER());
-  } catch (cause) {
-    throw new KexinError('CA_CSR_MALFORMED', 'CSR public key cannot be encoded', 400, undefined, { cause });
+    throw new KexinError('CA_CSR_ALGORITHM_UNSUPPORTED', `CSR signature algorithm ${csr.signatureAlgorithm.oid} is not supported`, 400,
+      { algorithm: csr.signatureAlgorithm.oid });
   }
   // SM2 CSRs are signed with the GM/T 0009 default ID (verifySignature's default).
-  const sig = new Uint8Array(csr.signatureValue.valueBlock.valueHexView);
-  if (csr.signatureValue.valueBlock.unusedBits !== 0 || !verifySignature(spki, scheme, csr.tbsView, sig)) {
+  if (csr.signature.unusedBits !== 0 || !verifySignature(csr.spki, scheme, csr.tbs, csr.signature.bytes)) {
     throw new KexinError('CA_CSR_SIGNATURE_INVALID', 'CSR signature does not verify with its own public key', 400);
   }
-  const keyAlgorithm = checkKey(csr.subjectPublicKeyInfo, profile);
-  const subject = checkSubject(csr.subject, profile);
+  const keyAlgorithm = checkKey(csr.spki, profile);
+  const subject = checkSubject(csr.rdns, profile);
   const san = profile.san === 'none' ? Object.freeze({ dnsNames: [], ipAddresses: [] }) : requestedSans(csr);
   if (profile.san === 'required' && san.dnsNames.length + san.ipAddresses.length === 0) {
     throw new KexinError('CA_SAN_REQUIRED', `profile ${profile.name} requires at least one dNSName or iPAddress SAN in the CSR`, 400);
@@ -180,10 +229,10 @@ export function checkCsr(input: Uint8Array | string, profile: Profile): CheckedC
   }
   return Object.freeze({
     profile: profile.name,
-    der,
-    subjectDer: new Uint8Array(csr.subject.toSchema().toBER()),
+    der: csr.der,
+    subjectDer: csr.subject.slice(),
     subject,
-    spki,
+    spki: csr.spki.slice(),
     keyAlgorithm,
     signatureScheme: scheme,
     san,

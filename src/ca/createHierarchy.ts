@@ -8,7 +8,7 @@ import { signerFor, type KeyAlgorithm, type KeyInfo, type KeyStore, type Signer 
 import { defaultScheme } from '../crypto/signatures.ts';
 import type { Clock } from '../clock.ts';
 import { KexinError } from '../errors.ts';
-import { bytesEqual, findExtension, newSerial, parseCertificate, spkiDer, spkiFromDer, X509_OID } from './certificate.ts';
+import { bytesEqual, findExtension, newSerial, parseCertificate, spkiDer, X509_OID } from './certificate.ts';
 import { checkKey } from './checkCsr.ts';
 import { buildPlan, issuerFacts, signCertificate, type SignedCertificate } from './issueCertificate.ts';
 import { buildCsr } from './buildCsr.ts';
@@ -45,7 +45,7 @@ async function newKey(keyStore: KeyStore, algorithm: KeyAlgorithm, label: string
     throw new KexinError('CA_KEY_NOT_ALLOWED', `${algorithm} is not allowed for ${profile.name}`, 400, { allowed: [...profile.allowedKeys] });
   }
   const key = await keyStore.createKey(algorithm, label);
-  checkKey(spkiFromDer(key.publicKeySpki), profile);
+  checkKey(key.publicKeySpki, profile);
   return { key, signer: signerFor(keyStore, key, defaultScheme(algorithm)) };
 }
 

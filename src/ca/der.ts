@@ -31,10 +31,16 @@ export function setOf(elements: readonly Uint8Array[], tag = 0x31): Uint8Array {
   return tlv(tag, ...sorted);
 }
 
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
 export const SEQUENCE = 0x30;
 export const OCTET_STRING = 0x04;
 export const BIT_STRING = 0x03;
 export const context = (n: number) => 0xa0 | n;
+/** DER BOOLEAN TRUE (X.690 §11.1: all bits set). */
+export const TRUE = Uint8Array.of(0x01, 0x01, 0xff);
 
 /** A decoded TLV inside `buf`: `content` and `der` (the whole TLV) are views, not copies. */
 export interface Tlv {
@@ -89,6 +95,35 @@ export function children(t: Tlv): Tlv[] {
 export function expectTag(t: Tlv | undefined, tag: number, what: string): Tlv {
   if (!t || t.tag !== tag) throw new DerError(`${what}: expected tag 0x${tag.toString(16)}`);
   return t;
+}
+
+/** The single TLV that `buf` holds, exactly (no trailing bytes). */
+export function readWhole(buf: Uint8Array, what: string): Tlv {
+  const t = readTlv(buf, 0);
+  if (t.end !== buf.length) throw new DerError(`trailing bytes after ${what}`);
+  return t;
+}
+
+/** A BIT STRING's unused-bit count and data octets (DER: unused bits 0–7, none in an empty string). */
+export function readBitString(t: Tlv | undefined, what: string): { readonly unusedBits: number; readonly bytes: Uint8Array } {
+  const { content } = expectTag(t, BIT_STRING, what);
+  const unusedBits = content[0];
+  if (unusedBits === undefined || unusedBits > 7 || (content.length === 1 && unusedBits !== 0)) throw new DerError(`${what}: bad BIT STRING`);
+  return { unusedBits, bytes: content.subarray(1) };
+}
+
+/** AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }. */
+export function readAlgorithmIdentifier(t: Tlv | undefined, what: string): { readonly oid: string; readonly parameters?: Tlv } {
+  const [id, parameters, ...rest] = children(expectTag(t, SEQUENCE, what));
+  if (rest.length) throw new DerError(`${what}: too many fields`);
+  return { oid: decodeOid(expectTag(id, 0x06, `${what} algorithm`).content), parameters };
+}
+
+/** SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }. */
+export function readSpki(t: Tlv | undefined): { readonly algorithm: ReturnType<typeof readAlgorithmIdentifier>; readonly publicKey: Uint8Array } {
+  const [algorithm, key, ...rest] = children(expectTag(t, SEQUENCE, 'SubjectPublicKeyInfo'));
+  if (rest.length) throw new DerError('SubjectPublicKeyInfo: too many fields');
+  return { algorithm: readAlgorithmIdentifier(algorithm, 'SubjectPublicKeyInfo algorithm'), publicKey: readBitString(key, 'subjectPublicKey').bytes };
 }
 
 /** Dotted string of an OBJECT IDENTIFIER's content octets. */

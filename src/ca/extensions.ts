@@ -1,8 +1,10 @@
-/** DER encodings of the certificate extensions Kexin writes (values only; criticality is the profile's). */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+/**
+ * DER encodings of the certificate extensions Kexin writes (values only; criticality is the profile's),
+ * written directly with the DER helpers: building pkijs objects cost more than the rest of planning.
+ */
 import { KEY_USAGE_BITS, type KeyUsageName } from './profiles.ts';
-import { toArrayBuffer, X509_OID } from './certificate.ts';
+import { X509_OID } from './certificate.ts';
+import { BIT_STRING, context, integer, OCTET_STRING, oid, SEQUENCE, tlv, TRUE } from './der.ts';
 
 export interface PlannedExtension {
   readonly oid: string;
@@ -11,13 +13,36 @@ export interface PlannedExtension {
   readonly value: Uint8Array;
 }
 
-const der = (s: { toSchema(): asn1js.AsnType } | asn1js.AsnType): Uint8Array =>
-  new Uint8Array(('toSchema' in s ? s.toSchema() : s).toBER());
-
 const ext = (oid: string, critical: boolean, value: Uint8Array): PlannedExtension => Object.freeze({ oid, critical, value });
 
+/** GeneralName tags (RFC 5280 §4.2.1.6, IMPLICIT): dNSName and uniformResourceIdentifier are IA5String, iPAddress OCTET STRING. */
+const DNS_NAME = 0x82;
+const URI = 0x86;
+const IP_ADDRESS = 0x87;
+/** AuthorityKeyIdentifier keyIdentifier [0] IMPLICIT OCTET STRING. */
+const KEY_IDENTIFIER = 0x80;
+
+/** IA5String contents; one octet per UTF-16 unit (low byte), as pkijs wrote them. */
+const ia5 = (tag: number, s: string) => tlv(tag, Buffer.from(s, 'latin1'));
+
+/**
+ * The extensions that depend only on the profile, the CA and the base URL repeat for every certificate:
+ * each distinct one is encoded once. Callers treat the shared bytes as read-only.
+ */
+const memo = new Map<string, PlannedExtension>();
+function memoised(kind: string, args: unknown[], encode: () => PlannedExtension): PlannedExtension {
+  const key = `${kind}:${JSON.stringify(args)}`;
+  let e = memo.get(key);
+  if (!e) {
+    e = encode();
+    if (memo.size >= 1024) memo.delete(memo.keys().next().value!);
+    memo.set(key, e);
+  }
+  return e;
+}
+
 /** KeyUsage as a DER named-bit BIT STRING (no trailing zero bits). */
-export function keyUsageBitString(usages: readonly KeyUsageName[]): asn1js.BitString {
+export function keyUsageBitString(usages: readonly KeyUsageName[]): Uint8Array {
   let bits = 0;
   let highest = -1;
   for (const u of usages) {
@@ -29,54 +54,46 @@ export function keyUsageBitString(usages: readonly KeyUsageName[]): asn1js.BitSt
   const bytes = new Uint8Array(nbytes);
   for (let b = 0; b <= highest; b++) if (bits & (1 << b)) bytes[b >> 3]! |= 0x80 >> (b & 7);
   const unusedBits = nbytes * 8 - 1 - highest;
-  return new asn1js.BitString({ valueHex: toArrayBuffer(bytes), unusedBits });
+  return tlv(BIT_STRING, Uint8Array.of(unusedBits), bytes);
 }
 
 export const extensions = {
+  /** cA FALSE is the DEFAULT, so omitted; pathLenConstraint only on CAs. */
   basicConstraints(ca: boolean, pathLen?: number): PlannedExtension {
-    const bc = new pkijs.BasicConstraints(ca ? (pathLen === undefined ? { cA: true } : { cA: true, pathLenConstraint: pathLen }) : { cA: false });
-    return ext(X509_OID.basicConstraints, true, der(bc));
+    return memoised('bc', [ca, pathLen], () =>
+      ext(X509_OID.basicConstraints, true, tlv(SEQUENCE, ...(ca ? [TRUE, ...(pathLen === undefined ? [] : [integer(pathLen)])] : []))));
   },
   keyUsage(usages: readonly KeyUsageName[]): PlannedExtension {
-    return ext(X509_OID.keyUsage, true, der(keyUsageBitString(usages)));
+    return memoised('ku', [usages], () => ext(X509_OID.keyUsage, true, keyUsageBitString(usages)));
   },
   extKeyUsage(purposes: readonly string[], critical: boolean): PlannedExtension {
-    return ext(X509_OID.extKeyUsage, critical, der(new pkijs.ExtKeyUsage({ keyPurposes: [...purposes] })));
+    return memoised('eku', [purposes, critical], () => ext(X509_OID.extKeyUsage, critical, tlv(SEQUENCE, ...purposes.map(oid))));
   },
   subjectKeyIdentifier(id: Uint8Array): PlannedExtension {
-    return ext(X509_OID.subjectKeyIdentifier, false, der(new asn1js.OctetString({ valueHex: toArrayBuffer(id) })));
+    return ext(X509_OID.subjectKeyIdentifier, false, tlv(OCTET_STRING, id));
   },
   authorityKeyIdentifier(id: Uint8Array): PlannedExtension {
-    const aki = new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: toArrayBuffer(id) }) });
-    return ext(X509_OID.authorityKeyIdentifier, false, der(aki));
+    return ext(X509_OID.authorityKeyIdentifier, false, tlv(SEQUENCE, tlv(KEY_IDENTIFIER, id)));
   },
+  /** One DistributionPoint whose distributionPoint [0] is a fullName [0] of one URI. */
   crlDistributionPoint(url: string): PlannedExtension {
-    const cdp = new pkijs.CRLDistributionPoints({
-      distributionPoints: [new pkijs.DistributionPoint({ distributionPoint: [new pkijs.GeneralName({ type: 6, value: url })] })],
-    });
-    return ext(X509_OID.crlDistributionPoints, false, der(cdp));
+    return memoised('cdp', [url], () =>
+      ext(X509_OID.crlDistributionPoints, false, tlv(SEQUENCE, tlv(SEQUENCE, tlv(context(0), tlv(context(0), ia5(URI, url)))))));
   },
   authorityInfoAccess(ocspUrl: string, caIssuersUrl: string): PlannedExtension {
-    const aia = new pkijs.InfoAccess({
-      accessDescriptions: [
-        new pkijs.AccessDescription({ accessMethod: X509_OID.adOcsp, accessLocation: new pkijs.GeneralName({ type: 6, value: ocspUrl }) }),
-        new pkijs.AccessDescription({ accessMethod: X509_OID.adCaIssuers, accessLocation: new pkijs.GeneralName({ type: 6, value: caIssuersUrl }) }),
-      ],
-    });
-    return ext(X509_OID.authorityInfoAccess, false, der(aia));
+    return memoised('aia', [ocspUrl, caIssuersUrl], () => ext(X509_OID.authorityInfoAccess, false, tlv(SEQUENCE,
+      tlv(SEQUENCE, oid(X509_OID.adOcsp), ia5(URI, ocspUrl)),
+      tlv(SEQUENCE, oid(X509_OID.adCaIssuers), ia5(URI, caIssuersUrl)))));
   },
-  certificatePolicies(oid: string): PlannedExtension {
-    const cp = new pkijs.CertificatePolicies({ certificatePolicies: [new pkijs.PolicyInformation({ policyIdentifier: oid })] });
-    return ext(X509_OID.certificatePolicies, false, der(cp));
+  /** One PolicyInformation without qualifiers. */
+  certificatePolicies(policyOid: string): PlannedExtension {
+    return memoised('cp', [policyOid], () => ext(X509_OID.certificatePolicies, false, tlv(SEQUENCE, tlv(SEQUENCE, oid(policyOid)))));
   },
   subjectAltName(dnsNames: readonly string[], ipAddresses: readonly Uint8Array[], critical: boolean): PlannedExtension {
-    const names = [
-      ...dnsNames.map((d) => new pkijs.GeneralName({ type: 2, value: d })),
-      ...ipAddresses.map((ip) => new pkijs.GeneralName({ type: 7, value: new asn1js.OctetString({ valueHex: toArrayBuffer(ip) }) })),
-    ];
-    return ext(X509_OID.subjectAltName, critical, der(new pkijs.GeneralNames({ names })));
+    return ext(X509_OID.subjectAltName, critical,
+      tlv(SEQUENCE, ...dnsNames.map((d) => ia5(DNS_NAME, d)), ...ipAddresses.map((ip) => tlv(IP_ADDRESS, ip))));
   },
   ocspNoCheck(): PlannedExtension {
-    return ext(X509_OID.ocspNoCheck, false, der(new asn1js.Null()));
+    return memoised('ocspNoCheck', [], () => ext(X509_OID.ocspNoCheck, false, Uint8Array.of(0x05, 0x00)));
   },
 };

@@ -7,7 +7,7 @@
  *   sign     — `signCertificate(plan, issuerSigner)`.
  * `prepareCertificate` is pure (no signing, no I/O); the caller records the serial, then signs.
  */
-import { BIT_STRING, context, generalizedTime, OCTET_STRING, oid, SEQUENCE, tlv, utcTime } from './der.ts';
+import { BIT_STRING, context, generalizedTime, OCTET_STRING, oid, readWhole, SEQUENCE, tlv, TRUE, utcTime } from './der.ts';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { signatureAlgorithmIdentifier } from '../crypto/algorithmIdentifiers.ts';
@@ -16,7 +16,7 @@ import { verifySignature } from '../crypto/signatures.ts';
 import type { Clock } from '../clock.ts';
 import { KexinError } from '../errors.ts';
 import {
-  bytesEqual, findExtension, keyIdentifier, parseCertificate, positiveIntegerBytes, spkiDer, spkiFromDer,
+  bytesEqual, findExtension, keyIdentifier, parseCertificate, positiveIntegerBytes, spkiDer,
   strictBer, subjectKeyIdentifier, X509_OID,
 } from './certificate.ts';
 import { checkCsr, type CheckedCsr } from './checkCsr.ts';
@@ -176,7 +176,7 @@ export function buildPlan(p: PlanParts): CertificatePlan {
   if (serial.every((b) => b === 0)) throw new KexinError('CA_SERIAL_INVALID', 'serial must be positive', 400);
   if (serial.length > 20) throw new KexinError('CA_SERIAL_INVALID', 'serial longer than 20 octets', 400);
 
-  const ski = keyIdentifier(spkiFromDer(p.spki));
+  const ski = keyIdentifier(p.spki);
   const exts: PlannedExtension[] = [];
   exts.push(extensions.basicConstraints(!!profile.ca, profile.ca?.pathLen));
   exts.push(extensions.keyUsage(profile.keyUsage));
@@ -187,7 +187,7 @@ export function buildPlan(p: PlanParts): CertificatePlan {
   const ips = p.ipAddresses ?? [];
   if (dns.length + ips.length > 0) {
     // RFC 5280 §4.2.1.6: critical when the subject is empty.
-    exts.push(extensions.subjectAltName(dns, ips.map(ipBytes), (strictBer(p.subjectName) as asn1js.Sequence | undefined)?.valueBlock.value.length === 0));
+    exts.push(extensions.subjectAltName(dns, ips.map(ipBytes), readWhole(p.subjectName, 'subject').content.length === 0));
   } else if (profile.san === 'required') {
     throw new KexinError('CA_SAN_REQUIRED', `profile ${profile.name} requires a dNSName or iPAddress SAN`, 400);
   }
@@ -268,7 +268,6 @@ function validityTime(d: Date): Uint8Array {
 }
 
 const V3 = tlv(context(0), tlv(0x02, Uint8Array.of(2)));
-const TRUE = Uint8Array.of(0x01, 0x01, 0xff);
 
 /**
  * The DER TBSCertificate of a plan (RFC 5280 §4.1), concatenated from parts that are already DER

@@ -177,9 +177,9 @@ async function checkPath(path: Node[], input: ValidatePathInput): Promise<{ find
     }
     if (!anchor) {
       const issuer = path[i + 1]!.cert;
-      const scheme = schemeFromAlgorithmIdentifier(cert.signatureAlgorithm);
       const inner = new Uint8Array(cert.signature.toSchema().toBER());
       const outer = new Uint8Array(cert.signatureAlgorithm.toSchema().toBER());
+      const scheme = schemeFromAlgorithmIdentifier(outer);
       if (!scheme) {
         add('CRYPTO_CONSTRAINTS_FAILURE', 'SIGNATURE_ALGORITHM_UNSUPPORTED', `${label} signature algorithm ${cert.signatureAlgorithm.algorithmId} is not accepted`, i);
       } else if (!bytesEqual(inner, outer)) {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { bytesEqual, children, context, decodeOid, DerError, expectTag, readAlgorithmIdentifier, readSpki, readWhole, SEQUENCE, type Tlv } from '../ca/der.ts';
 import type { KeyAlgorithm, SignatureScheme } from './keyStore.ts';
 
 export const OID = Object.freeze({
@@ -93,31 +94,69 @@ export function signatureAlgorithmIdentifier(scheme: SignatureScheme): pkijs.Alg
   }
 }
 
+const NULL_DER = Uint8Array.of(0x05, 0x00);
+
+/** A digest AlgorithmIdentifier's OID; parameters must be absent or NULL (RFC 4055 §2.1). */
+function digestAlgorithm(t: Tlv | undefined, what: string): string {
+  const { oid, parameters } = readAlgorithmIdentifier(t, what);
+  if (parameters && !bytesEqual(parameters.der, NULL_DER)) throw new DerError(`${what}: unexpected parameters`);
+  return oid;
+}
+
+/** The single value inside an EXPLICIT context tag. */
+function explicit(t: Tlv, what: string): Tlv {
+  const [inner, ...rest] = children(t);
+  if (!inner || rest.length) throw new DerError(`${what}: expected one value`);
+  return inner;
+}
+
+const PSS_SCHEMES = [
+  { scheme: 'RSA-PSS-SHA256', hash: OID.sha256, salt: 32 },
+  { scheme: 'RSA-PSS-SHA384', hash: OID.sha384, salt: 48 },
+] as const;
+
 /**
- * The scheme a received signatureAlgorithm names, or undefined when Kexin does not accept it
- * (including RSA-PSS with parameters other than the RFC 4055 ones it produces).
+ * RSASSA-PSS-params (RFC 4055 §3.1), accepted only as Kexin produces them: SHA-256/384, MGF1 with the
+ * same hash, salt = digest length, trailerField 1. Absent fields take the ASN.1 defaults (SHA-1), which
+ * never match.
  */
-export function schemeFromAlgorithmIdentifier(alg: pkijs.AlgorithmIdentifier): SignatureScheme | undefined {
-  switch (alg.algorithmId) {
-    case OID.ecdsaWithSha256: return 'ECDSA-SHA256';
-    case OID.ecdsaWithSha384: return 'ECDSA-SHA384';
-    case OID.ecdsaWithSha512: return 'ECDSA-SHA512';
-    case OID.sha256WithRsa: return 'RSA-PKCS1-SHA256';
-    case OID.sha384WithRsa: return 'RSA-PKCS1-SHA384';
-    case OID.ed25519: return 'Ed25519';
-    case OID.sm2WithSm3: return 'SM2-SM3';
-    case OID.rsassaPss: {
-      try {
-        const p = new pkijs.RSASSAPSSParams({ schema: alg.algorithmParams });
-        const h = p.hashAlgorithm.algorithmId;
-        if (h === OID.sha256 && p.saltLength === 32) return 'RSA-PSS-SHA256';
-        if (h === OID.sha384 && p.saltLength === 48) return 'RSA-PSS-SHA384';
-      } catch {
-        return undefined;
-      }
-      return undefined;
-    }
-    default: return undefined;
+function pssScheme(params: Tlv | undefined): SignatureScheme | undefined {
+  const fields = children(expectTag(params, SEQUENCE, 'RSASSA-PSS-params'));
+  const field = (tag: number) => (fields[0]?.tag === tag ? explicit(fields.shift()!, 'RSASSA-PSS-params field') : undefined);
+  const hash = field(context(0));
+  const mgf = field(context(1));
+  const salt = field(context(2));
+  const trailer = field(context(3));
+  if (fields.length || !hash || !mgf || !salt) return undefined;
+  const hashOid = digestAlgorithm(hash, 'hashAlgorithm');
+  const mask = readAlgorithmIdentifier(mgf, 'maskGenAlgorithm');
+  if (mask.oid !== OID.mgf1 || digestAlgorithm(mask.parameters, 'MGF1 hash') !== hashOid) return undefined;
+  if (trailer && !bytesEqual(expectTag(trailer, 0x02, 'trailerField').content, Uint8Array.of(1))) return undefined;
+  const saltContent = expectTag(salt, 0x02, 'saltLength').content;
+  return PSS_SCHEMES.find((s) => s.hash === hashOid && bytesEqual(saltContent, Uint8Array.of(s.salt)))?.scheme;
+}
+
+const SCHEME_BY_OID: Readonly<Record<string, SignatureScheme>> = {
+  [OID.ecdsaWithSha256]: 'ECDSA-SHA256',
+  [OID.ecdsaWithSha384]: 'ECDSA-SHA384',
+  [OID.ecdsaWithSha512]: 'ECDSA-SHA512',
+  [OID.sha256WithRsa]: 'RSA-PKCS1-SHA256',
+  [OID.sha384WithRsa]: 'RSA-PKCS1-SHA384',
+  [OID.ed25519]: 'Ed25519',
+  [OID.sm2WithSm3]: 'SM2-SM3',
+};
+
+/**
+ * The scheme a received signatureAlgorithm (DER AlgorithmIdentifier) names, or undefined when Kexin
+ * does not accept it (including RSA-PSS with parameters other than the RFC 4055 ones it produces).
+ */
+export function schemeFromAlgorithmIdentifier(der: Uint8Array): SignatureScheme | undefined {
+  try {
+    const { oid, parameters } = readAlgorithmIdentifier(readWhole(der, 'AlgorithmIdentifier'), 'AlgorithmIdentifier');
+    return oid === OID.rsassaPss ? pssScheme(parameters) : Object.hasOwn(SCHEME_BY_OID, oid) ? SCHEME_BY_OID[oid] : undefined;
+  } catch (e) {
+    if (e instanceof DerError) return undefined;
+    throw e;
   }
 }
 
@@ -129,29 +168,37 @@ export interface PublicKeyFacts {
   readonly curveOid?: string;
 }
 
-export function publicKeyFacts(spki: pkijs.PublicKeyInfo): PublicKeyFacts {
-  const oid = spki.algorithm.algorithmId;
-  if (oid === OID.ed25519) return { algorithm: 'Ed25519', bits: 256 };
-  if (oid === OID.ecPublicKey) {
-    const params = spki.algorithm.algorithmParams;
-    const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : undefined;
-    if (curveOid === OID.p256) return { algorithm: 'ECDSA-P256', bits: 256, curveOid };
-    if (curveOid === OID.p384) return { algorithm: 'ECDSA-P384', bits: 384, curveOid };
-    if (curveOid === OID.sm2Curve) return { algorithm: 'SM2', bits: 256, curveOid };
-    return { algorithm: 'EC-other', bits: 0, curveOid };
+const UNKNOWN_KEY: PublicKeyFacts = { algorithm: 'unknown', bits: 0 };
+
+function ecFacts(parameters: Tlv | undefined): PublicKeyFacts {
+  // Only a namedCurve is accepted; implicit or specified curves are "EC-other" without an OID.
+  const curveOid = parameters?.tag === 0x06 ? decodeOid(parameters.content) : undefined;
+  if (curveOid === OID.p256) return { algorithm: 'ECDSA-P256', bits: 256, curveOid };
+  if (curveOid === OID.p384) return { algorithm: 'ECDSA-P384', bits: 384, curveOid };
+  if (curveOid === OID.sm2Curve) return { algorithm: 'SM2', bits: 256, curveOid };
+  return { algorithm: 'EC-other', bits: 0, curveOid };
+}
+
+/** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 §A.1.1). */
+function rsaFacts(publicKey: Uint8Array): PublicKeyFacts {
+  const [modulus] = children(expectTag(readWhole(publicKey, 'RSAPublicKey'), SEQUENCE, 'RSAPublicKey'));
+  const n = expectTag(modulus, 0x02, 'modulus').content;
+  let i = 0;
+  while (i < n.length && n[i] === 0) i++;
+  const bits = (n.length - i) * 8 - (i < n.length ? Math.clz32(n[i]!) - 24 : 0);
+  return { algorithm: bits === 2048 ? 'RSA-2048' : bits === 3072 ? 'RSA-3072' : 'RSA', bits };
+}
+
+/** Facts of a DER SubjectPublicKeyInfo; anything unreadable is 'unknown' (which no profile allows). */
+export function publicKeyFacts(spki: Uint8Array): PublicKeyFacts {
+  try {
+    const { algorithm, publicKey } = readSpki(readWhole(spki, 'SubjectPublicKeyInfo'));
+    if (algorithm.oid === OID.ed25519) return { algorithm: 'Ed25519', bits: 256 };
+    if (algorithm.oid === OID.ecPublicKey) return ecFacts(algorithm.parameters);
+    if (algorithm.oid === OID.rsaEncryption || algorithm.oid === OID.rsassaPss) return rsaFacts(publicKey);
+    return UNKNOWN_KEY;
+  } catch (e) {
+    if (e instanceof DerError) return UNKNOWN_KEY;
+    throw e;
   }
-  if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
-    try {
-      const rsa = new pkijs.RSAPublicKey({ schema: asn1js.fromBER(spki.subjectPublicKey.valueBlock.valueHexView).result });
-      const n = new Uint8Array(rsa.modulus.valueBlock.valueHexView);
-      let i = 0;
-      while (i < n.length && n[i] === 0) i++;
-      const bits = (n.length - i) * 8 - (i < n.length ? Math.clz32(n[i]!) - 24 : 0);
-      const algorithm = bits === 2048 ? 'RSA-2048' : bits === 3072 ? 'RSA-3072' : 'RSA';
-      return { algorithm, bits };
-    } catch {
-      return { algorithm: 'unknown', bits: 0 };
-    }
-  }
-  return { algorithm: 'unknown', bits: 0 };
 }
