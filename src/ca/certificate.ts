@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { KexinError } from '../errors.ts';
-import { DerError, readSpki, readWhole } from './der.ts';
+import { DerError, readSpki, readWhole } from '../crypto/der.ts';
 
 export const X509_OID = Object.freeze({
   subjectKeyIdentifier: '2.5.29.14',
@@ -167,4 +167,4 @@ export function nameDer(name: pkijs.RelativeDistinguishedNames): Uint8Array {
   return new Uint8Array(name.toSchema().toBER());
 }
 
-export { bytesEqual } from './der.ts';
+export { bytesEqual } from '../crypto/der.ts';

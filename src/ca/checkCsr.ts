@@ -8,7 +8,7 @@ import type { KeyAlgorithm, SignatureScheme } from '../crypto/keyStore.ts';
 import { verifySignature } from '../crypto/signatures.ts';
 import { KexinError } from '../errors.ts';
 import { X509_OID } from './certificate.ts';
-import { children, decodeOid, DerError, expectTag, OCTET_STRING, readWhole, SEQUENCE, type Tlv } from './der.ts';
+import { children, decodeOid, DerError, expectTag, OCTET_STRING, readWhole, SEQUENCE, type Tlv } from '../crypto/der.ts';
 import { parseCsr, type ParsedCsr } from './parseCsr.ts';
 import { attributeName, type AttributeName, type Profile, type ProfileName } from './profiles.ts';
 import { isValidUscc } from './uscc.ts';

@@ -4,7 +4,7 @@
  */
 import { KEY_USAGE_BITS, type KeyUsageName } from './profiles.ts';
 import { X509_OID } from './certificate.ts';
-import { BIT_STRING, context, integer, OCTET_STRING, oid, SEQUENCE, tlv, TRUE } from './der.ts';
+import { BIT_STRING, context, integer, OCTET_STRING, oid, SEQUENCE, tlv, TRUE } from '../crypto/der.ts';
 
 export interface PlannedExtension {
   readonly oid: string;

@@ -7,7 +7,7 @@
  *   sign     — `signCertificate(plan, issuerSigner)`.
  * `prepareCertificate` is pure (no signing, no I/O); the caller records the serial, then signs.
  */
-import { BIT_STRING, context, generalizedTime, OCTET_STRING, oid, readWhole, SEQUENCE, tlv, TRUE, utcTime } from './der.ts';
+import { BIT_STRING, context, generalizedTime, OCTET_STRING, oid, readWhole, SEQUENCE, tlv, TRUE, utcTime } from '../crypto/der.ts';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { signatureAlgorithmIdentifier } from '../crypto/algorithmIdentifiers.ts';

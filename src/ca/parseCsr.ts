@@ -5,7 +5,7 @@
 import { KexinError } from '../errors.ts';
 import {
   children, decodeOid, DerError, expectTag, readAlgorithmIdentifier, readBitString, readSpki, readWhole, SEQUENCE, type Tlv,
-} from './der.ts';
+} from '../crypto/der.ts';
 import { pemToDer } from './pem.ts';
 
 /** One AttributeTypeAndValue of a Name: its type OID and the undecoded value. */

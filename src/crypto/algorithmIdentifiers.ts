@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { bytesEqual, children, context, decodeOid, DerError, expectTag, readAlgorithmIdentifier, readSpki, readWhole, SEQUENCE, type Tlv } from '../ca/der.ts';
+import { bytesEqual, children, context, decodeOid, DerError, expectTag, readAlgorithmIdentifier, readSpki, readWhole, SEQUENCE, type Tlv } from './der.ts';
 import type { KeyAlgorithm, SignatureScheme } from './keyStore.ts';
 
 export const OID = Object.freeze({

@@ -11,7 +11,7 @@ import { KexinError } from '../../src/errors.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';
 import { X509_OID } from '../../src/ca/certificate.ts';
 import { checkCsr } from '../../src/ca/checkCsr.ts';
-import { integer, oid, tlv } from '../../src/ca/der.ts';
+import { integer, oid, tlv } from '../../src/crypto/der.ts';
 import { parseCsr } from '../../src/ca/parseCsr.ts';
 import { ATTRIBUTE_OIDS, PROFILES } from '../../src/ca/profiles.ts';
 

@@ -17,7 +17,7 @@ import { signatureAlgorithmIdentifier } from '../../crypto/algorithmIdentifiers.
 import type { Clock } from '../../clock.ts';
 import type { RevocationReason } from '../revocation.ts';
 import { OCSP_RESPONSE_STATUS, type OcspErrorStatus, ocspErrorResponse } from './ocspErrorResponse.ts';
-import { BIT_STRING, context, generalizedTime, OCTET_STRING, SEQUENCE, tlv } from '../der.ts';
+import { BIT_STRING, context, generalizedTime, OCTET_STRING, SEQUENCE, tlv } from '../../crypto/der.ts';
 import { type OcspResponderConfig, type PreparedResponder, prepareResponder } from './ocspResponder.ts';
 import { type ParsedOcspRequest, OID_OCSP_NONCE, parseOcspRequest } from './parseOcspRequest.ts';
 

@@ -12,7 +12,7 @@
  * Other request and single-request extensions are ignored, critical or not.
  */
 import { type DigestName, digestFromOid } from '../../crypto/algorithmIdentifiers.ts';
-import { children, decodeOid, expectTag, readTlv, type Tlv } from '../der.ts';
+import { children, decodeOid, expectTag, readTlv, type Tlv } from '../../crypto/der.ts';
 import { ocspMalformed } from './ocspErrors.ts';
 
 export const MAX_OCSP_REQUESTS = 20;

@@ -15,7 +15,7 @@
  * The private key never leaves the Signer: the DER SET OF signed attributes is passed to `signer.sign`.
  */
 import * as asn1js from 'asn1js';
-import { certificateParts, context, generalizedTime, integer, OCTET_STRING, oid, SEQUENCE, setOf, tlv, utcTime } from '../der.ts';
+import { certificateParts, context, generalizedTime, integer, OCTET_STRING, oid, SEQUENCE, setOf, tlv, utcTime } from '../../crypto/der.ts';
 import { type DigestName, digest, digestAlgorithmIdentifier } from '../../crypto/algorithmIdentifiers.ts';
 import type { SignatureScheme, Signer } from '../../crypto/keyStore.ts';
 import { signatureAlgorithmIdentifier } from '../../crypto/algorithmIdentifiers.ts';

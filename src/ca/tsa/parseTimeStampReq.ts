@@ -12,7 +12,7 @@
  * - a nonce of more than 32 octets → badRequest (it is echoed, so it is bounded)
  */
 import { DIGEST_LENGTH, type DigestName, digestFromOid } from '../../crypto/algorithmIdentifiers.ts';
-import { children, decodeOid, expectTag, readTlv } from '../der.ts';
+import { children, decodeOid, expectTag, readTlv } from '../../crypto/der.ts';
 import { TsaRejection } from './tsaErrors.ts';
 
 export const TSA_ACCEPTED_DIGESTS: readonly DigestName[] = ['sha256', 'sha384', 'sha512', 'sm3'];

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../../src/clock.ts';
 import { respond } from '../../../src/ca/ocsp/buildOcspResponse.ts';
-import { decodeOid, oid, readTlv, tlv } from '../../../src/ca/der.ts';
+import { decodeOid, oid, readTlv, tlv } from '../../../src/crypto/der.ts';
 import { parseOcspRequest, OID_OCSP_NONCE } from '../../../src/ca/ocsp/parseOcspRequest.ts';
 import { KexinError } from '../../../src/errors.ts';
 

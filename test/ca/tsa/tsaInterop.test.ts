@@ -9,7 +9,7 @@ import { verifySignature } from '../../../src/crypto/signatures.ts';
 import { issueTimestamp, type TsaConfig, timestamp } from '../../../src/ca/tsa/issueTimestamp.ts';
 import { parseTimeStampReq } from '../../../src/ca/tsa/parseTimeStampReq.ts';
 import { PKI_FAILURE_INFO, TsaRejection } from '../../../src/ca/tsa/tsaErrors.ts';
-import { integer, oid, tlv } from '../../../src/ca/der.ts';
+import { integer, oid, tlv } from '../../../src/crypto/der.ts';
 import { makeTestPki, openssl, opensslAll, type TestPki } from '../ocsp/testPki.ts';
 
 const POLICY = '1.3.6.1.4.1.99999.1.1';

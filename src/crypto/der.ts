@@ -1,6 +1,8 @@
 /**
- * Minimal DER writing by concatenation, for wrapping pieces that are already DER (certificates, the
- * signed tbsResponseData, TSTInfo) without asn1js decoding and re-encoding them on every response.
+ * Strict DER reading (CSRs, OCSP and TSA requests, SPKI, AlgorithmIdentifier) and DER writing by
+ * concatenation, for wrapping pieces that are already DER (certificates, the signed tbsResponseData,
+ * TSTInfo) without asn1js decoding and re-encoding them on every request. Here in `crypto`, below
+ * every module, because algorithm identifiers are read with it too.
  */
 
 function lengthOctets(n: number): Uint8Array {
