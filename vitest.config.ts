@@ -9,5 +9,6 @@ export default defineConfig({
     // (test/e2e) runs alone after the rest (`npm test`): a fake camera under CPU contention drops frames.
     maxWorkers: 2,
     pool: 'forks',
+    globalSetup: ['test/support/globalSetup.ts'],
   },
 });

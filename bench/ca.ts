@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { spawnService } from '../test/support/spawnService.ts';
-import { freshDatabaseUrl, tempDir } from '../test/support/database.ts';
+import { dropDatabase, freshDatabaseUrl, tempDir } from '../test/support/database.ts';
 import { opensslCsr, runOk, write } from '../test/support/tools.ts';
 import { cryptoSignP256Rate, report } from './reference.ts';
 
@@ -64,6 +64,7 @@ export async function main(): Promise<void> {
     report('reference again (noise check)', cryptoSignP256Rate(), 'sig/s');
   } finally {
     await svc.stop();
+    if (databaseUrl) await dropDatabase(databaseUrl);
   }
 }
 

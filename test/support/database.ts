@@ -37,10 +37,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     dataDir,
     async close() {
       await db.close();
-      const a = new pg.Client({ connectionString: base });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
-      await a.end();
+      await dropDatabase(url);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -48,12 +45,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /**
  * A new, empty database of its own on the real server when DATABASE_URL is set (CI's second run),
- * so tests never see each other's rows; undefined on the embedded database.
+ * so tests never see each other's rows; undefined on the embedded database. `dropDatabase` removes it.
  */
 export async function freshDatabaseUrl(): Promise<string | undefined> {
   const base = process.env.DATABASE_URL;
   if (!base) return undefined;
-  const name = `kexin_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  // Named after the test run (globalSetup drops the run's databases at the end) or the benchmark.
+  const name = `kexin_t_${process.env.KEXIN_TEST_RUN ?? 'bench'}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -61,4 +59,15 @@ export async function freshDatabaseUrl(): Promise<string | undefined> {
   const url = new URL(base);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Drops a database `freshDatabaseUrl` made (closing whatever still connects to it). */
+export async function dropDatabase(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
