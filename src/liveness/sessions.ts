@@ -9,6 +9,10 @@
  * status; only SHA-256(nonce) is stored. A second submission is `FACE_SESSION_USED` (409), a late
  * one `FACE_SESSION_EXPIRED` (410), a wrong nonce `FACE_NONCE_INVALID` (403). Too many failed
  * sessions of one subject lock it (`FACE_SUBJECT_LOCKED`, 423) until the window has passed.
+ *
+ * A session whose evaluation never finished (the process died mid-way) would stay `processing`
+ * forever: `reapInterrupted` ends such sessions as `expired` — not `failed`, since the citizen did
+ * nothing wrong and must not move towards a lockout — with an audit row.
  */
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
@@ -87,7 +91,12 @@ export interface SessionService {
   /** With `nonce`: checked (capability access); without: the caller is an authenticated operator. */
   get(id: string, nonce?: string): Promise<SessionView>;
   lockedUntil(subjectId: string, db?: pg.Pool | Tx): Promise<Date | undefined>;
+  /** Ends sessions stuck in `processing` well past their expiry; returns how many. */
+  reapInterrupted(): Promise<number>;
 }
+
+/** Longer than any evaluation can take (≤ MAX_FRAMES frames of inference), counted from expiry. */
+export const INTERRUPTED_AFTER_MS = 10 * 60_000;
 
 export interface SessionDeps {
   readonly engine: FaceEngine;
@@ -280,7 +289,9 @@ export function createSessionService(deps: SessionDeps): SessionService {
     return withTransaction(pool, async (tx) => {
       const now = clock.now();
       const state: SessionState = result.passed ? 'passed' : 'failed';
-      await tx.query(`UPDATE face_sessions SET state = $2, result = $3, finished_at = $4 WHERE id = $1 AND state = 'processing'`, [row.id, state, JSON.stringify(result), now]);
+      const updated = await tx.query(`UPDATE face_sessions SET state = $2, result = $3, finished_at = $4 WHERE id = $1 AND state = 'processing'`, [row.id, state, JSON.stringify(result), now]);
+      // Reaped as interrupted meanwhile: that ending stands, and no decision is recorded.
+      if (updated.rowCount !== 1) throw faceErrors.sessionExpired();
       await appendAudit(tx, {
         actor, action: result.passed ? 'face.session.pass' : 'face.session.fail', subject: `face-session:${row.id}`,
         details: {
@@ -313,5 +324,19 @@ export function createSessionService(deps: SessionDeps): SessionService {
     return view(row, clock.now());
   }
 
-  return Object.freeze({ create, submitFrames, get, lockedUntil });
+  async function reapInterrupted(): Promise<number> {
+    return withTransaction(pool, async (tx) => {
+      const now = clock.now();
+      const stuck = (await tx.query<{ id: string; subject_id: string | null }>(
+        `SELECT id, subject_id FROM face_sessions WHERE state = 'processing' AND expires_at < $1 FOR UPDATE SKIP LOCKED`,
+        [new Date(now.getTime() - INTERRUPTED_AFTER_MS)])).rows;
+      for (const r of stuck) {
+        await tx.query(`UPDATE face_sessions SET state = 'expired', finished_at = $2 WHERE id = $1`, [r.id, now]);
+        await appendAudit(tx, { actor: 'system', action: 'face.session.interrupted', subject: `face-session:${r.id}`, details: { subject: r.subject_id === null ? null : maskSubject(r.subject_id) } }, clock);
+      }
+      return stuck.length;
+    });
+  }
+
+  return Object.freeze({ create, submitFrames, get, lockedUntil, reapInterrupted });
 }

@@ -149,3 +149,41 @@ describe('face sessions (scripted engine, real challenge evaluator, real databas
     expect((await verifyAuditChain(db.pool)).ok).toBe(true);
   });
 });
+
+describe('face sessions interrupted mid-evaluation', () => {
+  let db: TestDatabase;
+  const clock = fixedClock('2026-11-23T09:00:00Z');
+  beforeAll(async () => { db = await createTestDatabase(); });
+  afterAll(async () => { await db?.close(); });
+
+  it('are ended as expired (not failed: no step towards a lockout), audited, and a late decision is refused', async () => {
+    const base = createScriptedEngine();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    let started!: () => void;
+    const evaluating = new Promise<void>((r) => { started = r; });
+    // An engine whose evaluation hangs until released: the process "died" while it hung.
+    const engine = { ...base, frameFeatures: async (...args: Parameters<typeof base.frameFeatures>) => { started(); await gate; return base.frameFeatures(...args); } };
+    const svc = createFaceService({ engine, pool: db.pool, clock, cipher: createTemplateCipher(randomBytes(32)), modelId: 'scripted', testMode: true, lockout: { maxFailures: 1, windowMs: 60 * 60_000 } });
+    const s = await svc.sessions.create({ subjectId: ID_NUMBER, testActions: ['blink', 'turn_left'] }, 'operator:t');
+    const submitted = svc.sessions.submitFrames(s.id, { nonce: s.nonce, frames: scriptedFrames(['blink', 'turn_left']) }, 'face-session');
+    await evaluating;
+    expect((await svc.sessions.get(s.id)).state).toBe('processing');
+
+    expect(await svc.sessions.reapInterrupted()).toBe(0); // not yet: it may still be evaluating
+    clock.advance(60_000 + 11 * 60_000);
+    expect(await svc.sessions.reapInterrupted()).toBe(1);
+    expect(await svc.sessions.reapInterrupted()).toBe(0);
+    expect((await svc.sessions.get(s.id)).state).toBe('expired');
+    const audit = await db.pool.query("SELECT details FROM audit_log WHERE action = 'face.session.interrupted' AND subject = $1", [`face-session:${s.id}`]);
+    expect(audit.rows.map((r) => r.details)).toEqual([{ subject: maskSubject(ID_NUMBER) }]);
+    expect(await svc.sessions.lockedUntil(ID_NUMBER)).toBeUndefined();
+
+    release();
+    await expect(submitted).rejects.toMatchObject({ code: 'FACE_SESSION_EXPIRED' });
+    expect((await svc.sessions.get(s.id)).state).toBe('expired');
+    const decisions = await db.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE action IN ('face.session.pass', 'face.session.fail') AND subject = $1", [`face-session:${s.id}`]);
+    expect(decisions.rows[0].n).toBe(0);
+    expect((await verifyAuditChain(db.pool)).ok).toBe(true);
+  });
+});

@@ -39,6 +39,8 @@ async function buildAndLoadModels(ctx: ServiceContext): Promise<FaceModels> {
   return loadOnnxFaceModels(ctx.config.dataDir);
 }
 
+const REAP_INTERVAL_MS = 5 * 60_000;
+
 export function createFaceModule(options: FaceModuleOptions = {}): ServiceModule {
   return {
     name: 'face',
@@ -61,8 +63,26 @@ export function createFaceModule(options: FaceModuleOptions = {}): ServiceModule
         options.onStarted?.(service);
         ctx.logger.info({ backend: models.backend }, 'face models loaded');
       }
+      // Sessions a previous process left mid-evaluation end now, and then every few minutes.
+      let reaping: Promise<void> = Promise.resolve();
+      const reap = () => {
+        if (!service) return;
+        reaping = service.sessions.reapInterrupted().then((n) => {
+          if (n) ctx.logger.warn({ sessions: n }, 'face sessions interrupted mid-evaluation were ended as expired');
+        }, (err: unknown) => ctx.logger.error({ err }, 'reaping interrupted face sessions failed'));
+      };
+      reap();
+      const timer = setInterval(reap, REAP_INTERVAL_MS);
+      timer.unref();
       const loaded = models;
-      return { routes: [faceRoutes({ service })], stop: async () => { await loaded?.dispose(); } };
+      return {
+        routes: [faceRoutes({ service })],
+        stop: async () => {
+          clearInterval(timer);
+          await reaping; // before the pool closes
+          await loaded?.dispose();
+        },
+      };
     },
   };
 }
