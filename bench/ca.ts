@@ -25,7 +25,9 @@ export async function main(): Promise<void> {
   const dir = tempDir('kexin-bench-');
   // With DATABASE_URL, a fresh database of its own on that server (a CA's rows belong with its keys).
   const databaseUrl = await freshDatabaseUrl();
-  const svc = await spawnService({ env: { LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) } });
+  // KEXIN_WORKERS=2 (with DATABASE_URL) measures the cluster.
+  const workers = process.env.KEXIN_WORKERS;
+  const svc = await spawnService({ env: { LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...(workers ? { KEXIN_WORKERS: workers } : {}) } });
   try {
     const reference = cryptoSignP256Rate();
     report('reference: crypto.sign ECDSA P-256 (1 core)', reference, 'sig/s');
@@ -43,7 +45,7 @@ export async function main(): Promise<void> {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${(await import('../test/support/spawnService.ts')).SERVICE_TOKEN}` },
       body: issueBody,
     });
-    report('certificate issuance (HTTP, CSR → stored)', issuance.rps, 'cert/s', { p50ms: issuance.p50, p99ms: issuance.p99, errors: issuance.errors, target: 300, db: process.env.DATABASE_URL ? 'postgres' : 'pglite' });
+    report('certificate issuance (HTTP, CSR → stored)', issuance.rps, 'cert/s', { p50ms: issuance.p50, p99ms: issuance.p99, errors: issuance.errors, target: 300, db: process.env.DATABASE_URL ? 'postgres' : 'pglite', workers: workers ?? '1' });
 
     // One issued certificate to ask OCSP about; the nonce-less GET is the RFC 5019 cached hot path.
     const leaf = await (await svc.op('/pki/certificates', { method: 'POST', headers: { 'content-type': 'application/json' }, body: issueBody })).json();

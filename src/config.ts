@@ -2,6 +2,7 @@
  * Environment configuration, validated once at start. A bad value stops the process with a message
  * naming the variable (ConfigError), never a later surprise.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 export interface Config {
@@ -18,6 +19,8 @@ export interface Config {
   readonly logLevel: string;
   /** Test-only behaviour (e.g. pinned face challenges); refused unless NODE_ENV=test. */
   readonly testMode: boolean;
+  /** `kexin serve` processes (node:cluster workers sharing the port); more than one needs DATABASE_URL. */
+  readonly workers: number;
 }
 
 export type KeyStoreConfig =
@@ -64,6 +67,15 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function workers(env: Env, databaseUrl: string | undefined): number {
+  const raw = nonEmpty(env, 'KEXIN_WORKERS') ?? '1';
+  const n = raw === 'auto' ? availableParallelism() : /^\d{1,2}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= 64)) throw new ConfigError('KEXIN_WORKERS', `must be 1-64 or "auto", got "${raw}"`);
+  // The embedded PGlite is one process's (and pglite-socket mixes up concurrent connections).
+  if (n > 1 && !databaseUrl) throw new ConfigError('KEXIN_WORKERS', 'more than one worker needs DATABASE_URL (the embedded database serves one process)');
+  return n;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const host = nonEmpty(env, 'HOST') ?? '127.0.0.1';
   const p = port(env, 'PORT', 8080);
@@ -95,15 +107,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `unknown level "${logLevel}"`);
   }
+  const dbUrl = databaseUrl(env);
   return Object.freeze({
     port: p,
     host,
     dataDir,
-    databaseUrl: databaseUrl(env),
+    databaseUrl: dbUrl,
     bootstrapToken,
     keys: Object.freeze(keys),
     publicUrl,
     logLevel,
     testMode: env.NODE_ENV === 'test',
+    workers: workers(env, dbUrl),
   });
 }

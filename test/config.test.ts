@@ -6,6 +6,11 @@ describe('config', () => {
     const c = loadConfig({}, '/srv');
     expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/srv/data', databaseUrl: undefined, publicUrl: 'http://127.0.0.1:8080' });
     expect(c.keys).toEqual({ backend: 'file', dir: '/srv/data/keys', passphrase: undefined });
+    expect(c.workers).toBe(1);
+  });
+  it('takes several workers only with a PostgreSQL server', () => {
+    expect(loadConfig({ KEXIN_WORKERS: '2', DATABASE_URL: 'postgres://u@h/db' }).workers).toBe(2);
+    expect(loadConfig({ KEXIN_WORKERS: 'auto', DATABASE_URL: 'postgres://u@h/db' }).workers).toBeGreaterThanOrEqual(1);
   });
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
@@ -16,6 +21,9 @@ describe('config', () => {
     [{ KEXIN_KEY_BACKEND: 'vault' }, 'KEXIN_KEY_BACKEND'],
     [{ KEXIN_KEY_BACKEND: 'pkcs11' }, 'KEXIN_PKCS11_LIBRARY'],
     [{ KEXIN_DATA_DIR: '' }, 'KEXIN_DATA_DIR'],
+    [{ KEXIN_WORKERS: '2' }, 'KEXIN_WORKERS'],
+    [{ KEXIN_WORKERS: '0', DATABASE_URL: 'postgres://u@h/db' }, 'KEXIN_WORKERS'],
+    [{ KEXIN_WORKERS: 'many', DATABASE_URL: 'postgres://u@h/db' }, 'KEXIN_WORKERS'],
   ])('rejects %o naming %s', (env, variable) => {
     let err: unknown;
     try { loadConfig(env); } catch (e) { err = e; }

@@ -1,0 +1,65 @@
+/**
+ * `kexin serve` with KEXIN_WORKERS=2 on PostgreSQL: two worker processes share the port, their OCSP
+ * caches agree after a revocation, a killed worker is replaced, and SIGTERM stops them all.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/database.ts';
+import { freshDatabaseUrl, spawnService, type SpawnedService } from '../support/spawnService.ts';
+import { opensslCsr, run, runOk, write } from '../support/tools.ts';
+
+const REAL_PG = !!process.env.DATABASE_URL;
+
+const workerPids = (primary: number): number[] => {
+  const out = run('ps', ['-o', 'pid=', '--ppid', String(primary)]).out;
+  return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
+};
+
+async function eventually(check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!REAL_PG)('kexin serve with two workers (runs only with DATABASE_URL: the embedded database serves one process)', () => {
+  let svc: SpawnedService;
+  const dir = tempDir('kexin-workers-');
+  beforeAll(async () => {
+    svc = await spawnService({ env: { DATABASE_URL: (await freshDatabaseUrl())!, KEXIN_WORKERS: '2', LOG_LEVEL: 'warn' } });
+    await eventually(() => workerPids(svc.child.pid!).length === 2);
+  }, 180_000);
+  afterAll(async () => { await svc?.stop(); });
+
+  it('both workers answer OCSP from their caches, and a revocation reaches both', async () => {
+    const cas = (await (await fetch(`${svc.url}/pki/cas`)).json()).cas as { id: string; certificatePem: string }[];
+    const issuer = write(dir, 'issuer.pem', cas.find((c) => c.id === 'ecdsa-issuing-1')!.certificatePem);
+    const { csrPem } = opensslCsr(dir, 'w', '/CN=Worker Test');
+    const res = await svc.op('/pki/certificates', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csr: csrPem, profile: 'person' }) });
+    expect(res.status).toBe(201);
+    const cert = await res.json();
+    const leaf = write(dir, 'leaf.pem', cert.certificatePem);
+    // Each openssl run is a new connection; the cluster hands connections to the workers in turn.
+    const statuses = () => Array.from({ length: 8 }, () =>
+      runOk('openssl', ['ocsp', '-issuer', issuer, '-cert', leaf, '-no_nonce', '-url', `${svc.url}/pki/ocsp`, '-noverify']).split('\n')[0]!.split(': ')[1]!.trim());
+    expect(new Set(statuses())).toEqual(new Set(['good']));
+    const revoked = await svc.op(`/pki/certificates/${cert.serial}/revoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'keyCompromise' }) });
+    expect(revoked.status).toBe(200);
+    await eventually(() => statuses().every((s) => s === 'revoked'), 10_000);
+  });
+
+  it('replaces a worker that dies, and stops every worker on SIGTERM', async () => {
+    const [victim, survivor] = workerPids(svc.child.pid!);
+    process.kill(victim!, 'SIGKILL');
+    await eventually(() => { const now = workerPids(svc.child.pid!); return now.length === 2 && !now.includes(victim!) && now.includes(survivor!); }, 60_000)
+      .catch((err: Error) => { throw new Error(`${err.message}; workers ${workerPids(svc.child.pid!).join(',')}, was ${victim},${survivor}\n${svc.logs.join('').slice(-3000)}`); });
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+    const workers = workerPids(svc.child.pid!);
+    await svc.stop();
+    expect(svc.child.exitCode).toBe(0);
+    for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+    expect(execFileSync('ls', [join(svc.dataDir)]).toString()).toContain('keys');
+  }, 120_000);
+});
