@@ -12,6 +12,7 @@ import { systemClock } from '../../src/clock.ts';
 import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
 import { listen } from '../../src/db/notifications.ts';
 import { createLogger } from '../../src/logger.ts';
+import { eventually } from '../support/eventually.ts';
 import { createTestDatabase, tempDir, type TestDatabase } from '../support/database.ts';
 import { opensslCsr, runOk, write } from '../support/tools.ts';
 
@@ -60,13 +61,6 @@ describe.skipIf(!REAL_PG)('OCSP caches across processes sharing PostgreSQL (runs
     return runOk('openssl', ['ocsp', '-respin', resp, '-issuer', c.issuer, '-cert', c.leaf, '-noverify']).split('\n')[0]!.split(': ')[1]!.trim();
   }
 
-  async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error('condition not reached in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 
   it('a revocation through one process reaches the other process\'s cached answer', async () => {
     const c = await issued('cross-1');

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.ts';
 import { tempDir } from '../support/database.ts';
 import { freshDatabaseUrl, spawnService, type SpawnedService } from '../support/spawnService.ts';
 import { opensslCsr, run, runOk, write } from '../support/tools.ts';
@@ -16,20 +17,12 @@ const workerPids = (primary: number): number[] => {
   return out.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0);
 };
 
-async function eventually(check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe.skipIf(!REAL_PG)('kexin serve with two workers (runs only with DATABASE_URL: the embedded database serves one process)', () => {
   let svc: SpawnedService;
   const dir = tempDir('kexin-workers-');
   beforeAll(async () => {
     svc = await spawnService({ env: { DATABASE_URL: (await freshDatabaseUrl())!, KEXIN_WORKERS: '2', LOG_LEVEL: 'warn' } });
-    await eventually(() => workerPids(svc.child.pid!).length === 2);
+    await eventually(() => workerPids(svc.child.pid!).length === 2, 60_000);
   }, 180_000);
   afterAll(async () => { await svc?.stop(); });
 
