@@ -60,7 +60,7 @@ function videoFrames(n: number): Buffer[] | null {
 }
 
 export async function main(argv = process.argv.slice(2)): Promise<Record<string, unknown>> {
-  const { values } = parseArgs({ args: argv, options: { models: { type: 'string', default: 'data' }, backend: { type: 'string' }, iterations: { type: 'string', default: '40' }, threads: { type: 'string', default: '1' } } });
+  const { values } = parseArgs({ args: argv, allowPositionals: true /* the group names run.ts reads */, options: { models: { type: 'string', default: 'data' }, backend: { type: 'string' }, iterations: { type: 'string', default: '40' }, threads: { type: 'string', default: '1' } } });
   const backend = values.backend ?? 'onnx';
   const iters = Number(values.iterations);
   const models = await loadModels(backend, values.models!, Number(values.threads));
