@@ -10,6 +10,7 @@ import canonicalize from 'canonicalize';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { systemClock } from '../clock.ts';
+import { multiRowValues } from '../db/multiRowValues.ts';
 import type { Tx } from '../db/transaction.ts';
 
 /** What happened, by whom, to what. `details` must be JSON and must never hold secrets or images. */
@@ -65,13 +66,9 @@ export async function appendAuditEntries(tx: Tx, entries: readonly AuditEntry[],
     prev = hash;
   }
   for (let i = 0; i < records.length; i += MAX_ROWS_PER_INSERT) {
-    const rows = records.slice(i, i + MAX_ROWS_PER_INSERT);
-    const params: unknown[] = [];
-    const values = rows.map((r) => {
-      const n = params.push(r.seq, r.at, r.actor, r.action, r.subject ?? null, JSON.stringify(r.details), Buffer.from(r.prevHash, 'hex'), Buffer.from(r.hash, 'hex'));
-      return `(${Array.from({ length: 8 }, (_, k) => `$${n - 7 + k}`).join(', ')})`;
-    });
-    await tx.query(`INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) VALUES ${values.join(', ')}`, params);
+    const { sql, params } = multiRowValues(records.slice(i, i + MAX_ROWS_PER_INSERT).map((r) =>
+      [r.seq, r.at, r.actor, r.action, r.subject ?? null, JSON.stringify(r.details), Buffer.from(r.prevHash, 'hex'), Buffer.from(r.hash, 'hex')]));
+    await tx.query(`INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) ${sql}`, params);
   }
   await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id', [seq, Buffer.from(prev, 'hex')]);
   return records;

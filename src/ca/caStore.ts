@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import type { KeyAlgorithm } from '../crypto/keyStore.ts';
+import { multiRowValues } from '../db/multiRowValues.ts';
 
 type Q = Pick<pg.PoolClient, 'query'> | pg.Pool;
 
@@ -84,12 +85,8 @@ export type NewCertificate = Omit<CertificateRecord, 'status' | 'revokedAt' | 'r
  */
 export async function insertCertificates(q: Q, certs: readonly NewCertificate[]): Promise<void> {
   if (certs.length === 0) return;
-  const params: unknown[] = [];
-  const values = certs.map((c) => {
-    const n = params.push(c.serial, c.caId, c.profile, c.subject, c.notBefore, c.notAfter, Buffer.from(c.der), c.issuedAt);
-    return `($${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, 'valid', $${n})`;
-  });
-  await q.query(`INSERT INTO ca_certificates (serial, ca_id, profile, subject, not_before, not_after, der, status, issued_at) VALUES ${values.join(', ')}`, params);
+  const { sql, params } = multiRowValues(certs.map((c) => [c.serial, c.caId, c.profile, c.subject, c.notBefore, c.notAfter, Buffer.from(c.der), 'valid', c.issuedAt]));
+  await q.query(`INSERT INTO ca_certificates (serial, ca_id, profile, subject, not_before, not_after, der, status, issued_at) ${sql}`, params);
 }
 
 export async function getCertificate(q: Q, serial: string, opts: { forUpdate?: boolean } = {}): Promise<CertificateRecord | undefined> {

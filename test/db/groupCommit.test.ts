@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditEntries, verifyAuditChain } from '../../src/audit/auditLog.ts';
 import { createGroupCommit } from '../../src/db/groupCommit.ts';
+import { multiRowValues } from '../../src/db/multiRowValues.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 describe('group commit', () => {
@@ -14,8 +15,8 @@ describe('group commit', () => {
   const transactions: number[] = [];
   const writer = () => createGroupCommit<string>(db.pool, async (tx, ids) => {
     transactions.push(ids.length);
-    const params = [...ids];
-    await tx.query(`INSERT INTO gc_items (id) VALUES ${ids.map((_, i) => `($${i + 1})`).join(', ')}`, params);
+    const { sql, params } = multiRowValues(ids.map((id) => [id]));
+    await tx.query(`INSERT INTO gc_items (id) ${sql}`, params);
     await appendAuditEntries(tx, ids.map((id) => ({ actor: 'system', action: 'test.group', subject: id })));
   }, { maxBatch: 16 });
 
