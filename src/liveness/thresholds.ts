@@ -18,8 +18,14 @@ export interface QualityThresholds {
 }
 
 export interface FaceThresholds {
-  /** Cosine similarity (faceres embeddings) at or above which two faces are the same person. */
+  /**
+   * Unattended operating point (remote proof of life, no human in the loop; FAR ≤ 0.1 %): cosine
+   * similarity of fr_feature embeddings at or above which two faces are the same person. What
+   * `compare` uses unless told otherwise.
+   */
   readonly match: number;
+  /** Assisted operating point (a member of staff checks the decision; FAR ≤ 1 %): `compare(…, { operatingPoint: 'assisted' })`. */
+  readonly matchAssisted: number;
   readonly quality: QualityThresholds;
   /** Passive liveness: combined score at or above which a capture counts as live. */
   readonly passiveLive: number;
@@ -53,7 +59,8 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
    * 0.09 %, 6 of 6636 impostor pairs). 23 identities only: the FAR estimate rests on a handful of
    * pairs — recalibrate on a larger, in-population set before relying on it (docs/face-evaluation.md).
    */
-  match: 0.6,
+  match: 0.37,
+  matchAssisted: 0.25,
   quality: DEFAULT_QUALITY_THRESHOLDS,
   /**
    * Calibrated on facedata/spoof in the same run: combined passive score (= 1 − antispoof output)

