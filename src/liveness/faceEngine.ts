@@ -53,7 +53,7 @@ export interface FaceAnalysis {
   readonly fivePoints: FivePoints | null;
   readonly features: FaceFeatures | null;
   readonly quality: QualityReport | null;
-  /** Unit-length embedding (1024-d with the default faceres embedder). */
+  /** Unit-length embedding (512-d with the default fr_feature embedder). */
   readonly embedding: readonly number[] | null;
   /** Only when requested (`analyze(img, { passive: true })`). */
   readonly passive: PassiveLivenessResult | null;
@@ -72,12 +72,17 @@ export interface CompareReason {
   readonly threshold?: number;
 }
 
+/** Which calibrated threshold a comparison is decided at (thresholds.ts). */
+export type OperatingPoint = 'unattended' | 'assisted';
+
 export interface CompareResult {
   /** True iff both images hold exactly one face, pass quality (unless disabled) and score ≥ threshold. */
   readonly match: boolean;
   /** Cosine similarity of the embeddings; null when either image has no usable face. */
   readonly score: number | null;
   readonly threshold: number;
+  /** `unattended` → `thresholds.match` (FAR ≤ 0.1 %), `assisted` → `thresholds.matchAssisted` (FAR ≤ 1 %). */
+  readonly operatingPoint: OperatingPoint;
   readonly quality: { readonly a: QualityReport | null; readonly b: QualityReport | null };
   readonly reasons: readonly CompareReason[];
 }
@@ -119,6 +124,8 @@ export interface FaceEngineOptions {
 export interface CompareOptions {
   /** Count quality failures as non-match (default true). */
   readonly requireQuality?: boolean;
+  /** Default `unattended`; `assisted` only where a member of staff confirms the decision. */
+  readonly operatingPoint?: OperatingPoint;
 }
 
 export interface FaceEngine {
@@ -236,8 +243,10 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
       if (f.status === 'OK' && !f.embedding) reasons.push({ image: tag, code: 'NO_EMBEDDING' });
     }
     const score = fa.embedding && fb.embedding ? cosineSimilarity(fa.embedding, fb.embedding) : null;
-    const match = score !== null && reasons.length === 0 && score >= thresholds.match;
-    return deepFreeze({ match, score, threshold: thresholds.match, quality: { a: fa.quality, b: fb.quality }, reasons });
+    const operatingPoint = opts.operatingPoint ?? 'unattended';
+    const threshold = operatingPoint === 'assisted' ? thresholds.matchAssisted : thresholds.match;
+    const match = score !== null && reasons.length === 0 && score >= threshold;
+    return deepFreeze({ match, score, threshold, operatingPoint, quality: { a: fa.quality, b: fb.quality }, reasons });
   }
 
   async function frameFeatures(frame: Uint8Array, opts: { readonly embed?: boolean; readonly refineLandmarks?: boolean } = {}): Promise<FrameFeatures> {

@@ -61,6 +61,13 @@ export const PASSIVE_CALIBRATION: PassiveCalibration = Object.freeze({
 
 export const PASSIVE_CROP_SCALE = 1.2;
 
+/**
+ * Smallest face (inter-eye distance, px) the passive check vouches for: the bar `FACE_TOO_SMALL` used
+ * before the matcher's own bar was lowered to 16 px (thresholds.ts) — the passive networks look at
+ * texture (moiré, print dots), which a 16-px face does not show.
+ */
+export const PASSIVE_MIN_INTER_EYE_PX = 28;
+
 /** Square axis-aligned face crop as a model input tensor. */
 export function passiveCrop(img: RgbImage, lm: Landmarks, size: number, scale: number, offset: number): Float32Array {
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -95,8 +102,10 @@ export function combinePassive(sig: PassiveSignals, quality: QualityReport | nul
     if (cal.weightLiveness > 0 && liveness < threshold) reasons.push({ code: 'LIVENESS_LOW', value: liveness, threshold });
   }
   // A face we cannot see well (blur, exposure, size) cannot be vouched for: blur and moiré are the
-  // typical replay artefacts the networks would need to see.
-  const blocking = quality?.reasons.filter((r) => r.code === 'BLURRY' || r.code === 'FACE_TOO_SMALL' || r.code === 'TOO_DARK' || r.code === 'OVEREXPOSED') ?? [];
+  // typical replay artefacts the networks would need to see. The size bar is the passive check's own
+  // (PASSIVE_MIN_INTER_EYE_PX): matching works on smaller faces than texture analysis does.
+  const blocking: { value: number; threshold: number }[] = quality?.reasons.filter((r) => r.code === 'BLURRY' || r.code === 'TOO_DARK' || r.code === 'OVEREXPOSED') ?? [];
+  if (quality && !(quality.measures.interEye >= PASSIVE_MIN_INTER_EYE_PX)) blocking.push({ value: quality.measures.interEye, threshold: PASSIVE_MIN_INTER_EYE_PX });
   for (const r of blocking) reasons.push({ code: 'QUALITY_INSUFFICIENT', value: r.value, threshold: r.threshold });
   const live = score >= threshold && blocking.length === 0;
   return Object.freeze({ live, score, threshold, signals: Object.freeze({ antispoof, liveness }), reasons: Object.freeze(reasons.map((r) => Object.freeze(r))) });

@@ -32,7 +32,11 @@ export interface FaceThresholds {
 }
 
 export const DEFAULT_QUALITY_THRESHOLDS: QualityThresholds = Object.freeze({
-  minInterEyePx: 28,
+  // Below this the embedding stops being trustworthy (FACE_TOO_SMALL instead of a silently low score).
+  // Resolution series (docs/face-evaluation.md, large probe vs a tight crop downscaled to S px): TAR at
+  // FAR 0.1 % 96.4 % at S = 112 (inter-eye ≈ 41 px), 94.6 % at 48 (≈ 18 px), 93.8 % at 40 (≈ 15 px),
+  // 80.6 % at 32 (≈ 12 px). An ID-card chip photo (102 × 126) has ≈ 24 px.
+  minInterEyePx: 16,
   // Variance of Laplacian on the aligned 112×112 crop. Observed 231..1934 on facedata/verify, p5 91 on
   // facedata/spoof (video crops); 50 only rejects clearly smeared captures. Not yet calibrated with a
   // controlled blur series.
@@ -50,17 +54,22 @@ export const DEFAULT_QUALITY_THRESHOLDS: QualityThresholds = Object.freeze({
 
 export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
   /**
-   * Calibrated for the faceres embedder (1024-d, cosine of L2-normalised descriptors): `npm run eval:face
-   * -- --models DATADIR --data /work/shared/facedata/verify --spoof /work/shared/facedata/spoof --out
-   * docs/face-eval` on 2026-11-23 (ONNX Runtime 1.30): 118/118 photos enrolled, 267 genuine / 6636
-   * impostor pairs, EER 2.58 %, TAR@FAR=1 % 95.88 %, TAR@FAR=0.1 % 88.76 % (engine as merged with
-   * face-pipeline@4f0339f).
-   * Rule: lowest threshold on a 1e-3 grid with FAR ≤ 0.1 % on that set → 0.600 (TAR 88.76 %, FAR
-   * 0.09 %, 6 of 6636 impostor pairs). 23 identities only: the FAR estimate rests on a handful of
-   * pairs — recalibrate on a larger, in-population set before relying on it (docs/face-evaluation.md).
+   * Calibrated for the fr_feature embedder (512-d, flip-summed, cosine of L2-normalised descriptors):
+   * `npm run eval:face -- --models DATADIR --data /work/shared/facedata/verify --spoof
+   * /work/shared/facedata/spoof --out docs/face-eval` (docs/face-evaluation.md), public protocol: 118/118
+   * photos, 267 genuine / 6636 impostor pairs, EER 0.39 %.
+   * Rule: lowest value on a 1e-3 grid with FAR ≤ 0.1 % on that set → 0.372: TAR 97.75 % (261/267, 95 %
+   * Clopper–Pearson 95.2–99.2 %), FAR 0.09 % (6/6636, 0.03–0.20 %). Identity-level bootstrap (pairs
+   * share 23 identities): threshold 0.274–0.432, FAR at 0.372 0.00–0.32 %. Checked on the degraded
+   * protocols (not used to choose it): FAR 0.15 % tight112, 0.03 % id102x126, 0.03 % mixed.
+   * 23 identities only: recalibrate on a larger in-population set before certifying the FAR.
    */
-  match: 0.37,
-  matchAssisted: 0.25,
+  match: 0.372,
+  /**
+   * Same run and rule with FAR ≤ 1 % → 0.248: TAR 100 % (267/267, 98.6–100 %), FAR 0.99 % (66/6636,
+   * 0.77–1.26 %); bootstrap threshold 0.206–0.322. For checks a member of staff confirms.
+   */
+  matchAssisted: 0.248,
   quality: DEFAULT_QUALITY_THRESHOLDS,
   /**
    * Calibrated on facedata/spoof in the same run: combined passive score (= 1 − antispoof output)
@@ -73,11 +82,11 @@ export const DEFAULT_THRESHOLDS: FaceThresholds = Object.freeze({
 
 /**
  * Same-person check between frames of ONE challenge session (challenge.ts), frames within ±20° yaw of
- * the baseline, faceres cosine. Measured 2026-11-23: lowest embedded-frame-to-first-frame cosine on
- * the live clips was 0.753 (apfol_live_headturn_talk, ffmpeg frames, test/liveness/video.integration)
- * and 0.663 for the same clip captured by Chromium's fake camera through web/face.js (JPEG re-encoded,
- * test/e2e) — so 0.65 left no margin. 0.600 is the 1:1 `match` operating point (FAR ≤ 0.1 % per pair on
- * facedata/verify, highest impostor pair 0.637 sits above it only 6 times in 6636), and every embedded
- * frame must pass it, so a face swapped in mid-session has to beat it on each of them.
+ * the baseline, fr_feature cosine of each embedded frame to the first. Measured with fr_feature
+ * (docs/face-evaluation.md): lowest value on the live clips 0.919 (blink_frontal_live) and 0.714
+ * (apfol_live_headturn_talk, head turns; ffmpeg frames, test/liveness/video.integration). 0.50 sits
+ * above every impostor pair of the evaluation (highest 0.432 public, 0.463 tight112, 0.391 id102x126,
+ * 0.420 mixed) — stricter than the 1:1 `match` point because consecutive frames of one capture are far
+ * more alike than two photos — and 0.21 below the lowest live clip.
  */
-export const SAME_PERSON_IN_SESSION = 0.6;
+export const SAME_PERSON_IN_SESSION = 0.5;
