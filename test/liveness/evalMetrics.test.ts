@@ -20,3 +20,31 @@ describe('evaluation metrics', () => {
     expect(equalErrorRate([0.9, 0.8], [0.1, 0.2]).eer).toBe(0);
   });
 });
+
+describe('evaluation intervals', () => {
+  it('Clopper–Pearson matches published values', async () => {
+    const { clopperPearson } = await import('../../scripts/face-metrics.ts');
+    const [lo0, hi0] = clopperPearson(0, 10);
+    expect(lo0).toBe(0);
+    expect(hi0).toBeCloseTo(0.3085, 3);
+    const [lo, hi] = clopperPearson(5, 10);
+    expect(lo).toBeCloseTo(0.1871, 3);
+    expect(hi).toBeCloseTo(0.8129, 3);
+    const [, hiRare] = clopperPearson(6, 6636);
+    expect(hiRare).toBeCloseTo(0.00197, 4);
+  });
+  it('identity bootstrap is reproducible and brackets the full-set statistic', async () => {
+    const { bootstrap, groupScores, tarAtFar } = await import('../../scripts/face-metrics.ts');
+    const pairs: { a: string; b: string; s: number }[] = [];
+    const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+    let k = 0;
+    for (const a of ids) for (const b of ids) if (a <= b) for (let r = 0; r < 4; r++) pairs.push({ a, b, s: (a === b ? 0.6 : 0.1) + ((k++ * 0.37) % 0.3) });
+    const g = groupScores(pairs);
+    const stat = { tar: (gen: number[], imp: number[]) => tarAtFar(gen, imp, 0.05).tar };
+    const one = bootstrap(g, stat, 200, 7), two = bootstrap(g, stat, 200, 7);
+    expect(one).toEqual(two);
+    const full = tarAtFar(pairs.filter((p) => p.a === p.b).map((p) => p.s), pairs.filter((p) => p.a !== p.b).map((p) => p.s), 0.05).tar;
+    expect(one.tar.lo).toBeLessThanOrEqual(full);
+    expect(one.tar.hi).toBeGreaterThanOrEqual(full);
+  });
+});

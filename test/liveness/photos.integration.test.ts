@@ -9,6 +9,7 @@ import type { FaceModels } from '../../src/liveness/faceModels.ts';
 
 const VERIFY = path.resolve(import.meta.dirname, '../../../shared/facedata/verify');
 const has = existsSync(path.join(VERIFY, 'barack_obama'));
+if (!has && process.env.CI) throw new Error(`[photos.integration] ${VERIFY} is missing; CI must run the real-photo tests`);
 if (!has) console.warn(`[photos.integration] skipped: ${VERIFY} not present (facedata is kept outside the repository)`);
 
 describe.skipIf(!has)('face engine on real photos', () => {

@@ -20,6 +20,7 @@ const hasVideo = existsSync(path.join(VIDEO, 'blink_frontal_live.mp4'));
 let hasFfmpeg = false;
 try { execFileSync('ffmpeg', ['-version'], { stdio: 'ignore' }); hasFfmpeg = true; } catch { /* absent */ }
 const skip = !hasVideo || !hasFfmpeg;
+if (!hasVideo && process.env.CI) throw new Error(`[video.integration] ${VIDEO} is missing; CI must run the real-video tests`);
 if (!hasVideo) console.warn(`[video.integration] skipped: ${VIDEO} not present (facedata is kept outside the repository)`);
 else if (!hasFfmpeg) console.warn('[video.integration] skipped: ffmpeg not installed (apt-get install ffmpeg)');
 
