@@ -36,6 +36,7 @@ import { createFaceEngine } from '../src/liveness/faceEngine.ts';
 import type { FaceAnalysis, FaceEngine } from '../src/liveness/faceEngine.ts';
 import { EMBEDDERS } from '../src/liveness/faceModels.ts';
 import type { EmbedderName, FaceModels } from '../src/liveness/faceModels.ts';
+import { warpAffineToTensor } from '../src/liveness/align.ts';
 import { decodeImage } from '../src/liveness/decodeImage.ts';
 import { PASSIVE_CALIBRATION } from '../src/liveness/passiveLiveness.ts';
 import { DEFAULT_THRESHOLDS } from '../src/liveness/thresholds.ts';
@@ -210,11 +211,10 @@ async function frLivenessScores(modelsDir: string, samples: Sample[]): Promise<M
     const k = Math.min((img.height - 1) / b.height, (img.width - 1) / b.width, 2.7);
     const w = b.width * k, h = b.height * k;
     const x0 = Math.max(0, Math.min(b.x + b.width / 2 - w / 2, img.width - 1 - w)), y0 = Math.max(0, Math.min(b.y + b.height / 2 - h / 2, img.height - 1 - h));
-    const n = 128, t = new Float32Array(3 * n * n);
-    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
-      const sx = Math.min(img.width - 1, Math.max(0, Math.round(x0 + ((x + 0.5) * w) / n - 0.5))), sy = Math.min(img.height - 1, Math.max(0, Math.round(y0 + ((y + 0.5) * h) / n - 0.5)));
-      for (let c = 0; c < 3; c++) t[c * n * n + y * n + x] = img.data[(sy * img.width + sx) * 3 + c];
-    }
+    // Bilinear (cv.resize INTER_LINEAR in the package), with supersampling when shrinking.
+    const n = 128, hwc = warpAffineToTensor(img, [n / w, 0, (-x0 * n) / w, 0, n / h, (-y0 * n) / h], n, n);
+    const t = new Float32Array(3 * n * n);
+    for (let i = 0; i < n * n; i++) for (let c = 0; c < 3; c++) t[c * n * n + i] = hwc[i * 3 + c];
     const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', t, [1, 3, n, n]) });
     const logits = Array.from(r[s.outputNames[0]].data as Float32Array);
     const m = Math.max(...logits), e = logits.map((v) => Math.exp(v - m)), sum = e.reduce((x, y) => x + y, 0);
