@@ -11,6 +11,7 @@
  * - `public`: every photo of DIR, all genuine pairs (same folder) and impostor pairs (different folders);
  * - `tight112`, `id102x126`: the same on degraded derivatives of DIR (scripts/face-protocols.ts), made
  *   under SCRATCH (default `.eval/face-degraded`, git-ignored; `none` skips them);
+ * - `card1000`: the `id102x126` portrait on a 1000 × 630 scanned card (a small face in a large image);
  * - `mixed`: each original photo as probe against the `id102x126` crop of every OTHER photo.
  * For each: EER, TAR at FAR = 1 % and 0.1 % (thresholds chosen on that protocol), and the rates at the
  * engine's own operating points (thresholds.ts) with 95 % intervals. ROC and score pictures (SVG + PNG)
@@ -42,7 +43,7 @@ import { PASSIVE_CALIBRATION } from '../src/liveness/passiveLiveness.ts';
 import { DEFAULT_THRESHOLDS } from '../src/liveness/thresholds.ts';
 import { bootstrap, clopperPearson, equalErrorRate, groupScores, ratesAt, tarAtFar, thresholdForFar } from './face-metrics.ts';
 import type { Rates } from './face-metrics.ts';
-import { IMAGE_EXT, deriveDegradedSets } from './face-protocols.ts';
+import { DEGRADED_VARIANTS, IMAGE_EXT, deriveDegradedSets } from './face-protocols.ts';
 
 export { bootstrap, clopperPearson, equalErrorRate, groupScores, ratesAt, tarAtFar, thresholdForFar } from './face-metrics.ts';
 export type { Rates } from './face-metrics.ts';
@@ -249,7 +250,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
       const d = await deriveDegradedSets(engine, values.data, values.degraded!, (m) => process.stdout.write(`\r${m}          `));
       process.stdout.write('\n');
       if (d.skipped.length) console.log(`no crop for (no face in the original): ${d.skipped.join(', ')}`);
-      for (const v of ['tight112', 'id102x126']) sets[v] = await analyseDir(engine, path.join(d.root, v), false);
+      for (const v of DEGRADED_VARIANTS) sets[v] = await analyseDir(engine, path.join(d.root, v), false);
     }
     console.log(`analysed ${Object.values(sets).reduce((n, l) => n + l.length, 0)} photos in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const points: OperatingPoint[] = [
@@ -260,6 +261,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (sets.tight112) {
       protocols.push(protocolReport('tight112', scorePairs(engine, sets.tight112), [sets.tight112], points));
       protocols.push(protocolReport('id102x126', scorePairs(engine, sets.id102x126), [sets.id102x126], points));
+      protocols.push(protocolReport('card1000', scorePairs(engine, sets.card1000), [sets.card1000], points));
       protocols.push(protocolReport('mixed', scorePairs(engine, pub, sets.id102x126), [pub, sets.id102x126], points));
     }
     const col = (v: string) => v.padStart(20);

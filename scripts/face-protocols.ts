@@ -7,6 +7,8 @@
  * - `id102x126`: an ID-card-chip-style portrait, 102 × 126 (GA 467 / the second-generation ID card's
  *   chip photo size): head width ≈ 0.62 of the image width, face centre a little below the middle,
  *   plain light background where the source ends, JPEG quality 20 (strong blocking).
+ * - `card1000`: that `id102x126` portrait printed on a 1000 × 630 scanned card (light background,
+ *   photo at the left, JPEG quality 85): a small face in a large image.
  * - `mixed`: the original photo as probe against the `id102x126` crop of ANOTHER photo as reference
  *   (the real case: a phone or kiosk capture against the card photo on record).
  *
@@ -24,9 +26,10 @@ import type { FaceEngine } from '../src/liveness/faceEngine.ts';
 
 export const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 /** Bump when the derivation changes: the scratch dir is rebuilt when its stamp differs. */
-export const DEGRADED_VERSION = 'face-degraded v1';
+export const DEGRADED_VERSION = 'face-degraded v2';
 
-export type DegradedVariant = 'tight112' | 'id102x126';
+export type DegradedVariant = 'tight112' | 'id102x126' | 'card1000';
+export const DEGRADED_VARIANTS: readonly DegradedVariant[] = ['tight112', 'id102x126', 'card1000'];
 
 export interface DerivedSets {
   readonly root: string;
@@ -73,7 +76,7 @@ export async function deriveDegradedSets(engine: FaceEngine, dataDir: string, ou
   const skipped: string[] = [];
   const ids = (await readdir(dataDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   for (const id of ids) {
-    for (const v of ['tight112', 'id102x126'] as const) await mkdir(path.join(outDir, v, id), { recursive: true });
+    for (const v of DEGRADED_VARIANTS) await mkdir(path.join(outDir, v, id), { recursive: true });
     for (const f of (await readdir(path.join(dataDir, id))).filter((x) => IMAGE_EXT.test(x)).sort()) {
       const rel = `${id}/${f}`;
       const bytes = await readFile(path.join(dataDir, id, f));
@@ -97,6 +100,9 @@ export async function deriveDegradedSets(engine: FaceEngine, dataDir: string, ou
       const h = (w * 126) / 102;
       const idc = await cut(bytes, { left: cx - w / 2, top: cy - 0.47 * h, width: w, height: h }, 102, 126, { r: 235, g: 238, b: 240 }, 20);
       await writeFile(path.join(outDir, 'id102x126', id, `${base}.jpg`), idc);
+      const card = await sharp({ create: { width: 1000, height: 630, channels: 3, background: { r: 200, g: 215, b: 230 } } })
+        .composite([{ input: idc, left: 60, top: 158 }]).jpeg({ quality: 85 }).toBuffer();
+      await writeFile(path.join(outDir, 'card1000', id, `${base}.jpg`), card);
     }
     log(`derived ${id}`);
   }

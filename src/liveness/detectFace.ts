@@ -17,6 +17,12 @@
  * Tight crops (the face fills the whole frame) are outside the short-range detector's training
  * distribution and score low; when the first pass finds no confident face, a second pass runs on the
  * image padded by 50 % and the better result is kept.
+ *
+ * Small faces in large images (an ID photo on a scanned card: the face ≈ 5 % of the frame) are below
+ * the short-range detector's range at 128 px. With `tiles` (what `analyze` asks for; challenge frames
+ * do not, so a face-less frame costs two passes, not dozens), when neither pass found a confident face,
+ * overlapping square windows of `TILE_FRACTION` × the shorter side (half-overlapping, at most
+ * `MAX_TILE_WINDOWS`) are searched and their detections merged by NMS.
  */
 import { warpAffineToTensor, similarity } from './align.ts';
 import type { Affine } from './align.ts';
@@ -36,6 +42,32 @@ export interface DetectOptions {
   readonly iouThreshold?: number;
   readonly relativeSize?: number;
   readonly strongScore?: number;
+  /** Search overlapping windows when the whole-image passes find no confident face (see the module comment). */
+  readonly tiles?: boolean;
+}
+
+/** Window side as a fraction of the image's shorter side (scanned 1000 × 630 card: 109/118 faces found at 0.4 vs 93/118 at 0.5). */
+export const TILE_FRACTION = 0.4;
+/** Budget of window passes per image (each is one detector run, ≈ 4 ms). */
+export const MAX_TILE_WINDOWS = 32;
+/** Images whose shorter side is below this gain nothing from windows (the whole image is already ≤ 2 × the detector input). */
+export const MIN_TILED_SIDE = 256;
+
+/** Top-left corners of the windows covering `length` with windows of `side` at half overlap. */
+function windowStarts(length: number, side: number): number[] {
+  if (side >= length) return [0];
+  const n = Math.ceil((length - side) / (side / 2)) + 1;
+  return Array.from({ length: n }, (_, i) => Math.round(((length - side) * i) / (n - 1)));
+}
+
+/** The square windows for the tiled pass, grown until they fit the budget. */
+export function tileWindows(width: number, height: number): { x: number; y: number; side: number }[] {
+  let side = Math.round(TILE_FRACTION * Math.min(width, height));
+  for (;;) {
+    const xs = windowStarts(width, side), ys = windowStarts(height, side);
+    if (xs.length * ys.length <= MAX_TILE_WINDOWS) return ys.flatMap((y) => xs.map((x) => ({ x, y, side })));
+    side = Math.ceil(side * 1.25);
+  }
 }
 
 export type DetectResult =
@@ -143,7 +175,7 @@ export function selectSingleFace(dets: readonly Detection[], relativeSize: numbe
   return { status: 'OK', face: main, ignoredFaces: all.length - 1, all };
 }
 
-export const DEFAULT_DETECT_OPTIONS = Object.freeze({ minScore: 0.5, strongScore: 0.75, iouThreshold: 0.3, relativeSize: 0.5 });
+export const DEFAULT_DETECT_OPTIONS = Object.freeze({ minScore: 0.5, strongScore: 0.75, iouThreshold: 0.3, relativeSize: 0.5, tiles: false });
 
 export async function detectFace(models: FaceModels, img: RgbImage, options: DetectOptions = {}): Promise<DetectResult> {
   const o = { ...DEFAULT_DETECT_OPTIONS, ...options };
@@ -152,11 +184,24 @@ export async function detectFace(models: FaceModels, img: RgbImage, options: Det
     const raw = await models.detect(tensor);
     return nonMaxSuppression(decodeDetections(raw, map, o.minScore), o.iouThreshold);
   };
+  const confident = (l: Detection[]) => l.some((d) => d.score >= o.strongScore);
   let dets = await pass(1);
-  if (!dets.some((d) => d.score >= o.strongScore)) {
+  if (!confident(dets)) {
     const padded = await pass(1.5);
     const best = (l: Detection[]) => Math.max(0, ...l.map((d) => d.score));
     if (best(padded) > best(dets)) dets = padded;
+  }
+  if (!confident(dets) && o.tiles && Math.min(img.width, img.height) >= MIN_TILED_SIDE) {
+    const { size, scale, offset } = MODEL_INPUTS.detector;
+    const found: Detection[] = [];
+    for (const w of tileWindows(img.width, img.height)) {
+      const k = size / w.side;
+      const map = similarity(k, 0, -w.x * k + (k - 1) / 2, -w.y * k + (k - 1) / 2);
+      const raw = await models.detect(warpAffineToTensor(img, map, size, size, scale, offset));
+      found.push(...decodeDetections(raw, map, o.minScore));
+    }
+    const tiled = nonMaxSuppression(found, o.iouThreshold);
+    if (confident(tiled)) dets = tiled;
   }
   return selectSingleFace(dets, o.relativeSize, o.strongScore);
 }

@@ -187,12 +187,13 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
 
   interface Core { img: RgbImage; status: FaceStatus; ignored: number; count: number; det?: { box: Box; score: number }; lm?: Landmarks; t: Record<keyof StageTimings, number> }
 
-  async function core(bytes: Uint8Array, refineMesh = refine): Promise<Core> {
+  /** `tiles`: also search windows for a small face in a large image (references, probes — not challenge frames). */
+  async function core(bytes: Uint8Array, refineMesh = refine, tiles = false): Promise<Core> {
     const t = { decode: 0, detect: 0, landmarks: 0, align: 0, embed: 0, passive: 0 };
     let t0 = performance.now();
     const img = await decodeImage(bytes, options.decode);
     t.decode = performance.now() - t0; t0 = performance.now();
-    const det = await detectFace(models, img, options.detect);
+    const det = await detectFace(models, img, { tiles, ...options.detect });
     t.detect = performance.now() - t0; t0 = performance.now();
     if (det.status === 'NO_FACE') return { img, status: 'NO_FACE', ignored: 0, count: 0, t };
     if (det.status === 'MULTIPLE_FACES') return { img, status: 'MULTIPLE_FACES', ignored: 0, count: det.count, t };
@@ -203,7 +204,7 @@ export function createFaceEngine(options: FaceEngineOptions): FaceEngine {
 
   async function analyze(bytes: Uint8Array, opts: AnalyzeOptions = {}): Promise<FaceAnalysis> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const c = await core(bytes);
+    const c = await core(bytes, refine, true);
     const base = { width: c.img.width, height: c.img.height, ignoredFaces: c.ignored, faceCount: c.count, sha256, analyzedAt: clock.now() };
     if (c.status !== 'OK' || !c.lm || !c.det) {
       return deepFreeze({ ...base, status: c.status, box: null, detectionScore: null, landmarks: null, fivePoints: null, features: null, quality: null, embedding: null, passive: null, timingsMs: c.t });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { fixedClock } from '../../src/clock.ts';
-import { decodeDetections, detectFace, detectorInput, iou, nonMaxSuppression } from '../../src/liveness/detectFace.ts';
+import { MAX_TILE_WINDOWS, decodeDetections, detectFace, detectorInput, iou, nonMaxSuppression, tileWindows } from '../../src/liveness/detectFace.ts';
 import { createFaceEngine } from '../../src/liveness/faceEngine.ts';
 import { EMBEDDING_SIZE } from '../../src/liveness/faceModels.ts';
 import { createFakeFaceModels, encodeDetections } from '../../src/liveness/fakeFaceModels.ts';
@@ -61,6 +61,37 @@ describe('detector decoding and the one-face rule', () => {
     expect(models.calls.detect).toBe(2);
     expect(r.status).toBe('OK');
     if (r.status === 'OK') expect(r.face.score).toBeCloseTo(0.9, 5);
+  });
+});
+
+describe('windows for a small face in a large image', () => {
+  it('cover the image at half overlap within the budget, growing the window when needed', () => {
+    for (const [w, h] of [[1000, 630], [1280, 720], [1280, 200], [300, 300]]) {
+      const ws = tileWindows(w, h);
+      expect(ws.length).toBeLessThanOrEqual(MAX_TILE_WINDOWS);
+      expect(Math.max(...ws.map((t) => t.x + t.side))).toBeGreaterThanOrEqual(Math.min(w, ws[0].side));
+      expect(Math.max(...ws.map((t) => t.y + t.side))).toBeGreaterThanOrEqual(Math.min(h, ws[0].side));
+      for (const t of ws) { expect(t.x).toBeGreaterThanOrEqual(0); expect(t.y).toBeGreaterThanOrEqual(0); }
+    }
+    expect(tileWindows(1000, 630)[0].side).toBe(252);
+  });
+  it('find a face only a window shows, mapped back to image coordinates; only when asked', async () => {
+    const big = { data: new Uint8Array(1000 * 630 * 3), width: 1000, height: 630 };
+    // Whole-image passes (calls 0 and 1) see nothing; the first window (x 0..252, y 0..252) shows a face.
+    const spec = { detections: (_x: Float32Array, call: number) => (call === 2 ? [face(64, 64, 40)] : []) };
+    const off = createFakeFaceModels(spec);
+    expect((await detectFace(off, big)).status).toBe('NO_FACE');
+    expect(off.calls.detect).toBe(2);
+    const on = createFakeFaceModels(spec);
+    const r = await detectFace(on, big, { tiles: true });
+    expect(on.calls.detect).toBe(2 + tileWindows(1000, 630).length);
+    expect(r.status).toBe('OK');
+    if (r.status === 'OK') {
+      const k = 252 / 128;
+      expect(r.face.box.width).toBeCloseTo(40 * k, 3);
+      expect(r.face.box.x + r.face.box.width / 2).toBeCloseTo(64 * k - 0.5, 3);
+      expect(r.face.box.y + r.face.box.height / 2).toBeCloseTo(64 * k - 0.5, 3);
+    }
   });
 });
 

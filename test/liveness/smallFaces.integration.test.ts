@@ -1,7 +1,8 @@
 /**
  * The photos a pension office holds, on real faces (facedata/verify) through the ONNX pipeline: a
  * 112 × 112 tight crop and a 102 × 126 strongly compressed ID-style portrait cut from one photo are
- * found, pass quality and match ANOTHER photo of the same person at the unattended operating point;
+ * found (also when printed small on a scanned card), pass quality and match ANOTHER photo of the same
+ * person at the unattended operating point;
  * a reference too small to trust says so (FACE_TOO_SMALL) instead of scoring silently.
  * Skipped when facedata is absent; fails when CI is set (the evaluation data must be there).
  */
@@ -63,6 +64,20 @@ describe.skipIf(!has)('small and tight reference photos', () => {
       expect(other.match, `score ${other.score}`).toBe(false);
       expect(other.score!).toBeLessThan(engine.thresholds.matchAssisted);
     }
+  });
+
+  it('the ID-style portrait on a scanned 1000 × 630 card is found by the window search and matches', async () => {
+    const idStyle = await cropFromMesh(photo('barack_obama/4.jpg'), originals['barack_obama/4.jpg'], 102, 126, 1.9, 20);
+    const card = await sharp({ create: { width: 1000, height: 630, channels: 3, background: { r: 200, g: 215, b: 230 } } })
+      .composite([{ input: idStyle, left: 60, top: 158 }]).jpeg({ quality: 85 }).toBuffer();
+    const ref = await engine.analyze(card);
+    expect(ref.status).toBe('OK');
+    expect(ref.box!.x).toBeGreaterThan(50);
+    expect(ref.box!.x + ref.box!.width).toBeLessThan(170);
+    const same = await engine.compare(originals['barack_obama/1.jpg'], ref);
+    expect(same.match, `score ${same.score} ${JSON.stringify(same.reasons)}`).toBe(true);
+    // Challenge frames do not pay for the window search: the same card as a frame has no face.
+    expect((await engine.frameFeatures(card, { embed: false })).status).toBe('NO_FACE');
   });
 
   it('a reference too small to trust is refused with FACE_TOO_SMALL (value and threshold), not scored silently', async () => {
