@@ -161,7 +161,7 @@ describe.skipIf(missing.length > 0)('face check page in Chromium with a fake cam
     return v;
   };
 
-  // faceres, calibrated on facedata/verify (docs/face-evaluation.md): EER 2.6 %, threshold 0.600 at FAR ≤ 0.1 %.
+  // fr_feature, calibrated on facedata/verify (docs/face-evaluation.md): EER 0.39 %, unattended threshold 0.372 at FAR ≤ 0.1 %.
   it('matches two photos of one person (real photos, /face/verify)', async () => {
     const v = await verifyPhotos('barack_obama/1.jpg', 'barack_obama/2.jpg');
     expect(v.match).toBe(true);
