@@ -67,10 +67,13 @@ function svgRoc(curves: { label: string; genuine: number[]; impostor: number[] }
   const pw = W - L - R, ph = H - T - B;
   const minLog = -4;
   const fx = (far: number) => L + ((Math.log10(Math.max(far, 1e-4)) - minLog) / -minLog) * pw;
-  const fy = (tar: number) => T + (1 - tar) * ph;
+  // TAR axis from a tenth below the lowest curve at FAR 1e-4 (the curves crowd near 1 otherwise).
+  const lowest = Math.min(...curves.map((c) => tarAtFar(c.genuine, c.impostor, 1e-4).tar));
+  const y0 = Math.max(0, Math.floor(lowest * 10 - 0.5) / 10);
+  const fy = (tar: number) => T + ((1 - Math.max(tar, y0)) / (1 - y0)) * ph;
   const grid: string[] = [];
   for (let e = minLog; e <= 0; e++) grid.push(`<line x1="${fx(10 ** e)}" y1="${T}" x2="${fx(10 ** e)}" y2="${T + ph}" stroke="#ddd"/><text x="${fx(10 ** e)}" y="${T + ph + 18}" font-size="12" text-anchor="middle">1e${e}</text>`);
-  for (let v = 0; v <= 10; v += 2) grid.push(`<line x1="${L}" y1="${fy(v / 10)}" x2="${L + pw}" y2="${fy(v / 10)}" stroke="#ddd"/><text x="${L - 8}" y="${fy(v / 10) + 4}" font-size="12" text-anchor="end">${(v / 10).toFixed(1)}</text>`);
+  for (let v = Math.round(y0 * 20); v <= 20; v++) grid.push(`<line x1="${L}" y1="${fy(v / 20)}" x2="${L + pw}" y2="${fy(v / 20)}" stroke="#ddd"/><text x="${L - 8}" y="${fy(v / 20) + 4}" font-size="12" text-anchor="end">${(v / 20).toFixed(2)}</text>`);
   const lines = curves.map((c, k) => {
     // One point per distinct impostor score (the ROC only moves there), swept from the top.
     const imp = [...c.impostor].sort((a, b) => b - a), gen = [...c.genuine].sort((a, b) => b - a);

@@ -22,7 +22,8 @@
  * `minMotion` — a photo moved in front of the camera keeps its 2-D shape; a face at most
  * `maxMissingFraction` of frames without a face, and no frame with several faces.
  * Same person: every frame with |yaw − baseline| ≤ `samePerson.maxYawDeg` that carries an embedding
- * must have cosine similarity ≥ `samePerson.threshold` to the first embedded frame.
+ * must have cosine similarity ≥ `samePerson.threshold` to the first embedded frame, except the
+ * `samePerson.outliers` lowest (default 1) when there are more frames than that plus one.
  */
 import { cosineSimilarity } from './similarity.ts';
 import { SAME_PERSON_IN_SESSION } from './thresholds.ts';
@@ -47,7 +48,11 @@ export interface ChallengeConfig {
   readonly mouth: { readonly delta: number; readonly min: number };
   readonly turn: { readonly deg: number; readonly neutral: number };
   readonly nod: { readonly deg: number };
-  readonly samePerson: { readonly threshold: number; readonly maxYawDeg: number };
+  /**
+   * `outliers`: how many of the lowest frame scores are disregarded when there are more than `outliers + 1`
+   * (one motion-blurred frame must not fail a live session; a swapped face has to pass on all the others).
+   */
+  readonly samePerson: { readonly threshold: number; readonly maxYawDeg: number; readonly outliers: number };
 }
 
 export const DEFAULT_CHALLENGE_CONFIG: ChallengeConfig = Object.freeze({
@@ -61,7 +66,7 @@ export const DEFAULT_CHALLENGE_CONFIG: ChallengeConfig = Object.freeze({
   turn: Object.freeze({ deg: 15, neutral: 10 }),
   nod: Object.freeze({ deg: 10 }),
   // Calibrated separately from 1:1 verification, see thresholds.ts.
-  samePerson: Object.freeze({ threshold: SAME_PERSON_IN_SESSION, maxYawDeg: 20 }),
+  samePerson: Object.freeze({ threshold: SAME_PERSON_IN_SESSION, maxYawDeg: 20, outliers: 1 }),
 });
 
 export interface ChallengeCheck {
@@ -210,11 +215,8 @@ export function evaluateChallenge(actions: readonly ChallengeAction[], frames: r
   const embedded = good.filter((f) => Array.isArray(f.embedding) && f.embedding.length > 0);
   if (embedded.length >= 2 && base) {
     const ref = embedded[0].embedding!;
-    let worst = 1;
-    for (const f of embedded.slice(1)) {
-      if (Math.abs(f.yaw - base.yaw) > c.samePerson.maxYawDeg) continue;
-      worst = Math.min(worst, cosineSimilarity(ref, f.embedding!));
-    }
+    const scores = embedded.slice(1).filter((f) => Math.abs(f.yaw - base.yaw) <= c.samePerson.maxYawDeg).map((f) => cosineSimilarity(ref, f.embedding!)).sort((a, b) => a - b);
+    const worst = scores.length === 0 ? 1 : scores[scores.length > c.samePerson.outliers + 1 ? c.samePerson.outliers : 0];
     checks.push(check('same_person', worst >= c.samePerson.threshold, worst, c.samePerson.threshold, 'DIFFERENT_PERSON'));
   } else {
     checks.push(check('same_person', false, NaN, c.samePerson.threshold, 'NO_EMBEDDINGS'));

@@ -74,6 +74,14 @@ describe('evaluateChallenge', () => {
     const r = evaluateChallenge(['blink'], series([{ n: 5 }, { n: 2, ear: 0.1 }, { n: 5 }], { emb: (i) => (i < 6 ? EMB : OTHER) }));
     expect(byName(r, 'same_person').reason).toBe('DIFFERENT_PERSON');
   });
+  it('disregards one outlier frame (motion blur) but not two', () => {
+    const one = evaluateChallenge(['blink'], series([{ n: 5 }, { n: 2, ear: 0.1 }, { n: 5 }], { emb: (i) => (i === 8 ? OTHER : EMB) }));
+    expect(byName(one, 'same_person').passed).toBe(true);
+    const two = evaluateChallenge(['blink'], series([{ n: 5 }, { n: 2, ear: 0.1 }, { n: 5 }], { emb: (i) => (i === 8 || i === 10 ? OTHER : EMB) }));
+    expect(byName(two, 'same_person').reason).toBe('DIFFERENT_PERSON');
+    const strict = evaluateChallenge(['blink'], series([{ n: 5 }, { n: 2, ear: 0.1 }, { n: 5 }], { emb: (i) => (i === 8 ? OTHER : EMB) }), { samePerson: { threshold: 0.248, maxYawDeg: 20, outliers: 0 } });
+    expect(byName(strict, 'same_person').reason).toBe('DIFFERENT_PERSON');
+  });
   it('rejects missing faces, multiple faces and unknown actions', () => {
     const missing = blink.map((f, i) => (i % 2 ? { ...f, status: 'NO_FACE' as const } : f));
     expect(byName(evaluateChallenge(['blink'], missing), 'face_present').reason).toBe('FACE_MISSING');
