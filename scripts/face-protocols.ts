@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { FaceEngine } from '../src/liveness/faceEngine.ts';
@@ -73,6 +73,9 @@ export async function deriveDegradedSets(engine: FaceEngine, dataDir: string, ou
     const skipped = JSON.parse(await readFile(path.join(outDir, 'skipped.json'), 'utf8')) as string[];
     return { root: outDir, skipped };
   }
+  // Another source set (or an older derivation) may have left identities here: start clean.
+  await rm(stampFile, { force: true });
+  for (const v of DEGRADED_VARIANTS) await rm(path.join(outDir, v), { recursive: true, force: true });
   const skipped: string[] = [];
   const ids = (await readdir(dataDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   for (const id of ids) {
