@@ -60,7 +60,7 @@ export async function loadModels(backend: string, dataDir?: string, embedder?: E
   return loadOnnxFaceModels(dir, { embedder });
 }
 
-const COLOURS = ['#06c', '#c60', '#393', '#a3a', '#c00', '#666'];
+const COLOURS = ['#06c', '#c60', '#393', '#a3a', '#0aa', '#666'];
 
 function svgRoc(curves: { label: string; genuine: number[]; impostor: number[] }[], marks: (Rates & { label: string })[]): string {
   const W = 680, H = 500, L = 70, R = 20, T = 30, B = 60;

@@ -1,11 +1,10 @@
 /** Real photos from facedata/verify through the ONNX pipeline (skipped when facedata is absent). */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceEngine } from '../../src/liveness/faceEngine.ts';
 import type { FaceEngine } from '../../src/liveness/faceEngine.ts';
-import type { FaceModels } from '../../src/liveness/faceModels.ts';
+import { openRealFaceModels } from '../support/realFaceModels.ts';
 
 const VERIFY = path.resolve(import.meta.dirname, '../../../shared/facedata/verify');
 const has = existsSync(path.join(VERIFY, 'barack_obama'));
@@ -13,18 +12,12 @@ if (!has && process.env.CI) throw new Error(`[photos.integration] ${VERIFY} is m
 if (!has) console.warn(`[photos.integration] skipped: ${VERIFY} not present (facedata is kept outside the repository)`);
 
 describe.skipIf(!has)('face engine on real photos', () => {
-  let models: FaceModels, engine: FaceEngine, dir: string | undefined;
+  let real: Awaited<ReturnType<typeof openRealFaceModels>> | undefined, engine: FaceEngine;
   beforeAll(async () => {
-    let data = process.env.KEXIN_FACE_DATA;
-    if (!data || !existsSync(path.join(data, 'models', 'manifest.json'))) {
-      dir = mkdtempSync(path.join(os.tmpdir(), 'kexin-face-models-'));
-      await (await import('../../src/liveness/models/buildModels.ts')).buildModels(dir);
-      data = dir;
-    }
-    models = await (await import('../../src/liveness/onnxFaceModels.ts')).loadOnnxFaceModels(data);
-    engine = createFaceEngine({ models });
+    real = await openRealFaceModels();
+    engine = createFaceEngine({ models: real.models });
   }, 120_000);
-  afterAll(async () => { await models?.dispose(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(async () => { await real?.close(); });
   const photo = (p: string) => readFileSync(path.join(VERIFY, p));
 
   it('finds the one subject despite a logo false positive; a WebP photo decodes', async () => {

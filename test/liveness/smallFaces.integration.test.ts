@@ -6,14 +6,13 @@
  * a reference too small to trust says so (FACE_TOO_SMALL) instead of scoring silently.
  * Skipped when facedata is absent; fails when CI is set (the evaluation data must be there).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceEngine } from '../../src/liveness/faceEngine.ts';
 import type { FaceAnalysis, FaceEngine } from '../../src/liveness/faceEngine.ts';
-import type { FaceModels } from '../../src/liveness/faceModels.ts';
+import { openRealFaceModels } from '../support/realFaceModels.ts';
 
 const VERIFY = path.resolve(import.meta.dirname, '../../../shared/facedata/verify');
 const has = existsSync(path.join(VERIFY, 'barack_obama'));
@@ -32,21 +31,15 @@ async function cropFromMesh(bytes: Buffer, a: FaceAnalysis, w: number, h: number
 }
 
 describe.skipIf(!has)('small and tight reference photos', () => {
-  let models: FaceModels, engine: FaceEngine, dir: string | undefined;
+  let real: Awaited<ReturnType<typeof openRealFaceModels>> | undefined, engine: FaceEngine;
   const photo = (p: string) => readFileSync(path.join(VERIFY, p));
   const originals: Record<string, FaceAnalysis> = {};
   beforeAll(async () => {
-    let data = process.env.KEXIN_FACE_DATA;
-    if (!data || !existsSync(path.join(data, 'models', 'manifest.json'))) {
-      dir = mkdtempSync(path.join(os.tmpdir(), 'kexin-face-models-'));
-      await (await import('../../src/liveness/models/buildModels.ts')).buildModels(dir);
-      data = dir;
-    }
-    models = await (await import('../../src/liveness/onnxFaceModels.ts')).loadOnnxFaceModels(data);
-    engine = createFaceEngine({ models });
+    real = await openRealFaceModels();
+    engine = createFaceEngine({ models: real.models });
     for (const p of ['barack_obama/1.jpg', 'barack_obama/4.jpg', 'jennifer_aniston/3.jpg']) originals[p] = await engine.analyze(photo(p));
   }, 120_000);
-  afterAll(async () => { await models?.dispose(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(async () => { await real?.close(); });
 
   it('a 112 × 112 tight crop and a 102 × 126 JPEG-q20 portrait match another photo of the same person, not someone else', async () => {
     const src = photo('barack_obama/4.jpg');

@@ -13,7 +13,7 @@ import { evaluateChallenge } from '../../src/liveness/challenge.ts';
 import type { ChallengeAction, ChallengeFrame } from '../../src/liveness/challenge.ts';
 import { createFaceEngine } from '../../src/liveness/faceEngine.ts';
 import type { FaceEngine } from '../../src/liveness/faceEngine.ts';
-import type { FaceModels } from '../../src/liveness/faceModels.ts';
+import { openRealFaceModels } from '../support/realFaceModels.ts';
 
 const VIDEO = path.resolve(import.meta.dirname, '../../../shared/facedata/video');
 const hasVideo = existsSync(path.join(VIDEO, 'blink_frontal_live.mp4'));
@@ -23,8 +23,6 @@ const skip = !hasVideo || !hasFfmpeg;
 if (!hasVideo && process.env.CI) throw new Error(`[video.integration] ${VIDEO} is missing; CI must run the real-video tests`);
 if (!hasVideo) console.warn(`[video.integration] skipped: ${VIDEO} not present (facedata is kept outside the repository)`);
 else if (!hasFfmpeg) console.warn('[video.integration] skipped: ffmpeg not installed (apt-get install ffmpeg)');
-
-const givenData = process.env.KEXIN_FACE_DATA;
 
 function frames(clip: string, fps: number): Buffer[] {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'kexin-video-'));
@@ -45,23 +43,13 @@ async function features(engine: FaceEngine, imgs: Buffer[], fps: number, embedEv
 const summary = (r: ReturnType<typeof evaluateChallenge>) => r.checks.map((c) => `${c.name}=${c.passed ? 'ok' : c.reason}(${Number(c.score).toPrecision(7)}/${Number(c.threshold).toPrecision(7)})`).join(' ');
 
 describe.skipIf(skip)('active challenge on real video', () => {
-  let models: FaceModels;
+  let real: Awaited<ReturnType<typeof openRealFaceModels>> | undefined;
   let engine: FaceEngine;
-  let built: string | undefined;
   beforeAll(async () => {
-    let dataDir = givenData;
-    if (!dataDir || !existsSync(path.join(dataDir, 'models', 'manifest.json'))) {
-      built = mkdtempSync(path.join(os.tmpdir(), 'kexin-face-models-'));
-      await (await import('../../src/liveness/models/buildModels.ts')).buildModels(built);
-      dataDir = built;
-    }
-    models = await (await import('../../src/liveness/onnxFaceModels.ts')).loadOnnxFaceModels(dataDir);
-    engine = createFaceEngine({ models });
+    real = await openRealFaceModels();
+    engine = createFaceEngine({ models: real.models });
   }, 120_000);
-  afterAll(async () => {
-    await models?.dispose();
-    if (built) rmSync(built, { recursive: true, force: true });
-  });
+  afterAll(async () => { await real?.close(); });
 
   it('blink_frontal_live.mp4 passes blink, fails actions it does not show', async () => {
     const fps = 6;
