@@ -8,7 +8,8 @@
  * stored template (one image) at concurrency 1 and 4, a 30-frame challenge analysis, and peak RSS,
  * next to references measured in the same run: sharp decode of the same photo, and one raw
  * embedding-network inference (fr_feature by default) on the same backend.
- * Targets (issue 10, 2 cores): two-image verify p50 ≤ 150 ms, 30-frame session ≤ 1.5 s, RSS ≤ 900 MB.
+ * Targets (issue 10, 2 cores): two-image verify p50 ≤ 150 ms, 30-frame session ≤ 1.5 s, RSS ≤ 900 MB. CPU time
+ * (all threads) is printed beside the wall clock: on a shared host the latter mostly measures the queue.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -98,12 +99,16 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     for (const k of Object.keys(stages)) stages[k].push(a.timingsMs[k as keyof typeof a.timingsMs]);
   }
   // /face/verify with two images: both analysed, then compared (faceService.verify)
-  const verify2: number[] = [];
+  // Also the process CPU time (all threads) per verification: on a host shared with other jobs the wall
+  // clock mostly measures the queue for a core; CPU time is what one verification costs.
+  const verify2: number[] = [], verify2Cpu: number[] = [];
   for (let i = 0; i < iters; i++) {
-    const t = performance.now();
+    const t = performance.now(), c = process.cpuUsage();
     const [a, b] = await Promise.all([engine.analyze(imgs[i % imgs.length]), engine.analyze(imgs[(i + 3) % imgs.length])]);
     await engine.compare(a, b);
     verify2.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    verify2Cpu.push((d.user + d.system) / 1000);
   }
   // verify at concurrency 4
   const verify4: number[] = [];
@@ -123,14 +128,16 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
 
   // 30-frame challenge session
   const frames = videoFrames(30);
-  let session: number | null = null, sessionPassed: boolean | null = null;
+  let session: number | null = null, sessionCpu: number | null = null, sessionPassed: boolean | null = null;
   if (frames) {
-    const t = performance.now();
+    const t = performance.now(), c = process.cpuUsage();
     const feats: ChallengeFrame[] = [];
     // as a session layer would: embeddings on every 3rd frame for the same-person check
     for (let i = 0; i < frames.length; i++) feats.push({ t: i * 466, ...(await engine.frameFeatures(frames[i], { embed: i % 3 === 0 })) });
     sessionPassed = evaluateChallenge(['blink'], feats).passed;
     session = performance.now() - t;
+    const d = process.cpuUsage(c);
+    sessionCpu = (d.user + d.system) / 1000;
   }
   const rssMb = process.resourceUsage().maxRSS / 1024;
   const rows: [string, string, string][] = [
@@ -138,12 +145,13 @@ export async function main(argv = process.argv.slice(2)): Promise<Record<string,
     [`reference: raw ${models.embedder ?? 'embedding'} inference`, ms(pctl(refEmbed, 50)), ms(pctl(refEmbed, 95))],
     ...Object.entries(stages).map(([k, v]) => [`stage ${k}`, ms(pctl(v, 50)), ms(pctl(v, 95))] as [string, string, string]),
     ['/face/verify, two images (target p50 ≤ 150 ms)', ms(pctl(verify2, 50)), ms(pctl(verify2, 95))],
+    ['/face/verify, two images: CPU time, all threads', ms(pctl(verify2Cpu, 50)), ms(pctl(verify2Cpu, 95))],
     ['verify vs stored template, concurrency 1', ms(pctl(verify1, 50)), ms(pctl(verify1, 95))],
     [`verify vs template, concurrency 4 (${(iters / (wall4 / 1000)).toFixed(1)}/s)`, ms(pctl(verify4, 50)), ms(pctl(verify4, 95))],
   ];
   console.log(`${'measure'.padEnd(52)} ${'p50'.padStart(10)} ${'p95'.padStart(10)}`);
   for (const [a, b, c] of rows) console.log(`${a.padEnd(52)} ${b.padStart(10)} ${c.padStart(10)}`);
-  console.log(`30-frame challenge session (target ≤ 1.5 s): ${session === null ? 'skipped (no video/ffmpeg)' : `${(session / 1000).toFixed(2)} s, blink passed: ${sessionPassed}`}`);
+  console.log(`30-frame challenge session (target ≤ 1.5 s): ${session === null ? 'skipped (no video/ffmpeg)' : `${(session / 1000).toFixed(2)} s (CPU time ${((sessionCpu ?? 0) / 1000).toFixed(2)} s), blink passed: ${sessionPassed}`}`);
   console.log(`peak RSS (target ≤ 900 MB): ${rssMb.toFixed(0)} MB; load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await models.dispose();
   return { backend: models.backend, rows, sessionMs: session, rssMb, verify2P50: pctl(verify2, 50) };
