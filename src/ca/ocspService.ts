@@ -42,7 +42,7 @@ export async function createOcspService(deps: { pool: pg.Pool; keyStore: KeyStor
       const ca = await store.getCa(pool, k.caId);
       if (!ca?.certificate) continue;
       const key = await keyStore.getKey(k.keyId);
-      responders.push({ issuerId: ca.id, issuerCertDer: ca.certificate, responderCertDer: k.certificate, signer: signerFor(keyStore, key, defaultScheme(key.algorithm)) });
+      responders.push({ issuerId: ca.id, issuerCertDer: ca.certificate, responderCertDer: k.certificate, signer: signerFor(keyStore, key, defaultScheme(key.algorithm), { purpose: 'ocsp' }) });
     }
     return createOcspResponseCache({
       responders, lookup, clock, validitySeconds: VALIDITY_SECONDS, refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,

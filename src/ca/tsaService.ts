@@ -42,7 +42,7 @@ export async function createTsaService(deps: { pool: pg.Pool; keyStore: KeyStore
     certDer: k.certificate,
     // The issuing CA only: relying parties hold the root as their trust anchor.
     chainDers: chain.slice(0, -1),
-    signer: signerFor(keyStore, key, defaultScheme(key.algorithm)),
+    signer: signerFor(keyStore, key, defaultScheme(key.algorithm), { purpose: 'timestamp' }),
     policyOid: TSA_POLICY_OID,
     // genTime comes from the host clock (NTP-disciplined in production): state a 1 s accuracy.
     accuracy: { seconds: 1 },
