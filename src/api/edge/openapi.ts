@@ -66,6 +66,7 @@ export function securityOf(route: RouteOptions): ReadonlyArray<Record<string, re
 
 /** Whether the route has onRequest hooks none of which documents what it requires (the OpenAPI test refuses those). */
 export function hasUndocumentedAuth(route: RouteOptions): boolean {
+  if (route.config?.methodNotAllowed) return false;
   const hooks = onRequestHooks(route);
   return hooks.length > 0 && (route.schema as FastifySchema | undefined)?.security === undefined && !hooks.some((h) => scopeRequirementOf(h));
 }
