@@ -5,12 +5,27 @@
  * from data (a key label, a queue name) accepts `MAX_LABEL_VALUES` distinct values, then reads `other`,
  * so a stream of new seal keys cannot grow the series without bound.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The process's metrics. */
 export const metricsRegistry = new Registry();
 // Process and Node.js runtime metrics (CPU, memory, event-loop delay, GC) under their usual names.
 collectDefaultMetrics({ register: metricsRegistry });
+
+/**
+ * In a `node:cluster` worker: answer the primary's requests for this process's metrics (prom-client's
+ * cluster protocol over the IPC channel), so one scrape of the primary sees every worker.
+ */
+export function answerClusterMetricsRequests(): void {
+  AggregatorRegistry.setRegistries([metricsRegistry]);
+  new AggregatorRegistry();
+}
+
+/** In the cluster primary: every worker's metrics, summed (histograms and counters) per series. */
+export function clusterMetrics(): { readonly collect: () => Promise<string>; readonly contentType: string } {
+  const aggregator = new AggregatorRegistry();
+  return { collect: () => aggregator.clusterMetrics(), contentType: aggregator.contentType };
+}
 
 /** Distinct values one data-fed label may take before further ones are counted as `other`. */
 export const MAX_LABEL_VALUES = 100;
