@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { logFailure } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import { signerFor, type KeyStore } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
@@ -46,7 +47,7 @@ export async function createOcspService(deps: { pool: pg.Pool; keyStore: KeyStor
     }
     return createOcspResponseCache({
       responders, lookup, clock, validitySeconds: VALIDITY_SECONDS, refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,
-      onError: (err) => logger.warn({ err }, 'OCSP request failed'),
+      onError: (err) => logFailure(logger, err, 'OCSP request failed'),
     });
   };
   let cache = await build();

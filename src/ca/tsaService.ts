@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { logFailure } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import { signerFor, type KeyStore } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
@@ -53,7 +54,7 @@ export async function createTsaService(deps: { pool: pg.Pool; keyStore: KeyStore
     timestamp: (requestDer) => timestamp({
       requestDer, tsa, clock,
       serial: randomBytes(16),
-      onError: (err) => logger.error({ err }, 'time-stamping failed'),
+      onError: (err) => logFailure(logger, err, 'time-stamping failed'),
     }),
     certificatePem: () => pem,
   };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type RoutePlugin } from '../../src/api/app.ts';
 import { MAX_JSON_DEPTH } from '../../src/api/edge/boundedJson.ts';
 import { KexinError } from '../../src/errors.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, logFailure } from '../../src/logger.ts';
 
 const SECRET = 'pg: password authentication failed for user kexin_admin (s3cr3t-Tok3n)';
 
@@ -77,6 +77,16 @@ describe('problem documents at the edge', () => {
     const refused = log.lines.slice(before).filter((l) => l.msg === 'request refused');
     expect(refused).toHaveLength(1);
     expect(JSON.stringify(refused[0])).not.toContain('stack');
+  });
+
+  it('logFailure: a client\'s mistake is one info line without a stack; anything else an error with its stack', () => {
+    const before = log.lines.length;
+    logFailure(log.logger, new KexinError('OCSP_MALFORMED_REQUEST', 'malformed OCSP request: not DER', 400), 'OCSP request failed');
+    logFailure(log.logger, new RangeError('offset out of range'), 'OCSP request failed');
+    const [client, internal] = log.lines.slice(before);
+    expect(client).toMatchObject({ level: 30, code: 'OCSP_MALFORMED_REQUEST', msg: 'OCSP request failed' });
+    expect(JSON.stringify(client)).not.toContain('stack');
+    expect(internal).toMatchObject({ level: 50, err: { type: 'RangeError', stack: expect.stringContaining('RangeError: offset out of range') } });
   });
 
   it('OAuth routes answer {error, error_description}, and a crash there leaks nothing either', async () => {
