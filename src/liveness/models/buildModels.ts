@@ -100,7 +100,7 @@ export async function buildModels(dataDir: string, opts: BuildOptions = {}): Pro
     const srcSha = shipped ? sha256(shipped) : await sourceHash(sourcePath(m as TfjsCatalogModel));
     if (m.format === 'onnx' && srcSha !== m.sha256) {
       // A package update that changes the network must be a deliberate catalog change (re-evaluated, re-calibrated).
-      throw new KexinError('FACE_MODEL_SOURCE_MISMATCH', `${sourceLabel(m)} has sha256 ${srcSha}; the catalog pins ${m.sha256}`, 500);
+      throw new KexinError('MODEL_SOURCE_MISMATCH', `${sourceLabel(m)} has sha256 ${srcSha}; the catalog pins ${m.sha256}`, 500);
     }
     if (!opts.force && (await upToDate(dir, entries.get(m.name), srcSha, version))) {
       skipped.push(m.name);

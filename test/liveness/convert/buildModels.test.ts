@@ -54,7 +54,7 @@ describe('buildModels', () => {
     dirs.push(data);
     const fr = CATALOG.find((m): m is OnnxCatalogModel => m.format === 'onnx')!;
     const tampered: OnnxCatalogModel = { ...fr, sha256: '0'.repeat(64) };
-    await expect(buildModels(data, { models: [tampered] })).rejects.toMatchObject({ code: 'FACE_MODEL_SOURCE_MISMATCH' });
+    await expect(buildModels(data, { models: [tampered] })).rejects.toMatchObject({ code: 'MODEL_SOURCE_MISMATCH' });
     expect(await readdir(join(data, 'models'))).toEqual([]);
   });
 });
