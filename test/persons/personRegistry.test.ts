@@ -11,7 +11,7 @@ import { withTransaction, type Tx } from '../../src/db/transaction.ts';
 import { KexinError } from '../../src/errors.ts';
 import { createIdentifierCipher } from '../../src/persons/identifierCipher.ts';
 import { identifierKeysFromKeyStore } from '../../src/persons/personKeys.ts';
-import { createPersonRegistry, MAX_FAMILY_MEMBERS, type PersonRegistry, type ReferenceFaceEnrolment } from '../../src/persons/personRegistry.ts';
+import { createPersonRegistry, MAX_FAMILY_MEMBERS, type PersonRegistry, type PersonView, type ReferenceFaceEnrolment } from '../../src/persons/personRegistry.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { idNumber } from '../support/idNumbers.ts';
 
@@ -99,7 +99,7 @@ describe('person registry', () => {
 
   it(`manages at most ${MAX_FAMILY_MEMBERS} family members, with consent records`, async () => {
     const manager = (await tx((t) => registry.register(t, { name: '家长', idNumber: idNumber(100), region: '440305' }, 'operator:test'))).person;
-    const members = [];
+    const members: PersonView[] = [];
     for (let i = 0; i < MAX_FAMILY_MEMBERS + 1; i++) members.push((await tx((t) => registry.register(t, { name: `成员${i}`, idNumber: idNumber(101 + i), region: '440305' }, 'operator:test'))).person);
     for (const m of members.slice(0, MAX_FAMILY_MEMBERS)) {
       await tx((t) => registry.addFamilyMember(t, { managerId: manager.id, memberId: m.id, relation: 'parent', consent: { method: 'counter', reference: 'form-1' } }, 'operator:test'));
