@@ -1,0 +1,224 @@
+/**
+ * Claiming a card into a channel (签发/领取): real name + real person + real card, then a credential
+ * bound to the holder's device key and to the channel. One ordered pipeline:
+ *
+ *   1. channel     — a registered system client; a client claims only into itself
+ *   2. device key  — a public P-256 JWK
+ *   3. proof       — a JWS by that key over the server's nonce (OpenID4VCI §8.2.1.1 `jwt` proof)
+ *   4. family      — when a manager claims for a family member, the consent relation must exist
+ *   5. transaction — nonce used once → face session used once (or the operator is the evidence) →
+ *                    live, active card → the channel's previous credential ends → status entry →
+ *                    sign the SD-JWT VC and the card token (once each) → record → audit
+ *
+ * Steps 1–4 change nothing; a failure in 5 rolls everything back, the nonce and face session included.
+ */
+import { createHash, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
+import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
+import type pg from 'pg';
+import { appendAudit } from '../audit/auditLog.ts';
+import type { Clock } from '../clock.ts';
+import { withTransaction, type Tx } from '../db/transaction.ts';
+import { maskIdentifier } from '../persons/idNumber.ts';
+import type { PersonRegistry } from '../persons/personRegistry.ts';
+import { cardView, loadLiveCard, type Caller } from './cards.ts';
+import type { Channel, ChannelDirectory } from './channels.ts';
+import { issueCardToken, issueSdJwtVc } from './credential.ts';
+import { ecardErrors } from './ecardErrors.ts';
+import type { CardTokenClaims } from './formats/cardToken.ts';
+import { STATUS } from './formats/statusList.ts';
+import type { IssuerSigner } from './issuerKeys.ts';
+import { touchStatusLists, type StatusAllocator } from './statusLists.ts';
+
+/** Port: single use of a passed face session (the face service's `sessions.consume`). */
+export interface FaceEvidence {
+  consume(tx: Tx, sessionId: string, expect: { readonly subjectId: string; readonly maxAgeMs: number; readonly purpose: string }, actor: string): Promise<{ readonly sessionId: string; readonly passedAt: string }>;
+}
+
+export interface ClaimInput {
+  readonly holderId: string;
+  readonly channelId: string;
+  readonly deviceJwk: unknown;
+  readonly proof: string;
+  readonly faceSessionId?: string | undefined;
+  /** 亲情服务: the family member claiming for the holder (the face session is then the manager's). */
+  readonly managerId?: string | undefined;
+}
+
+export interface ClaimResult {
+  readonly credentialId: string;
+  readonly cardId: string;
+  /** The SD-JWT VC (issuance form: JWT~disclosures~). */
+  readonly credential: string;
+  /** The issuer-signed card token for dynamic QR codes, base64url. */
+  readonly cardToken: string;
+  readonly statusList: { readonly id: number; readonly idx: number; readonly uri: string };
+  readonly channel: Channel;
+  readonly expiresAt: string;
+  readonly evidence: 'face_session' | 'operator';
+}
+
+export interface ClaimsDeps {
+  readonly pool: pg.Pool;
+  readonly clock: Clock;
+  readonly persons: PersonRegistry;
+  readonly channels: ChannelDirectory;
+  readonly issuer: () => IssuerSigner;
+  readonly allocator: StatusAllocator;
+  /** Undefined when face models are not loaded: claims then need an operator. */
+  readonly face: FaceEvidence | undefined;
+  /** The issuer identifier (`iss`, and the `aud` a proof must name). */
+  readonly iss: string;
+  /** How long a passed face session stays usable for a claim (default 5 minutes). */
+  readonly faceMaxAgeMs?: number;
+  /** Credential lifetime (default 365 days; never past the card's validity). */
+  readonly credentialLifetimeMs?: number;
+}
+
+export const NONCE_TTL_MS = 5 * 60_000;
+/** Accepted distance of the proof's `iat` from now. */
+export const PROOF_SKEW_S = 300;
+const PROOF_TYP = 'openid4vci-proof+jwt';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const hashNonce = (nonce: string) => createHash('sha256').update(nonce, 'utf8').digest();
+
+function checkDeviceJwk(j: unknown): CardTokenClaims['holderJwk'] {
+  const k = j as Record<string, unknown> | null;
+  if (!k || typeof k !== 'object' || Array.isArray(k)) throw ecardErrors.deviceKeyInvalid('must be a JWK object');
+  if (k.d !== undefined) throw ecardErrors.deviceKeyInvalid('must not contain a private key');
+  if (k.kty !== 'EC' || k.crv !== 'P-256') throw ecardErrors.deviceKeyInvalid('must be an EC P-256 key');
+  const ok = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9_-]{43}$/.test(v);
+  if (!ok(k.x) || !ok(k.y)) throw ecardErrors.deviceKeyInvalid('x and y must be 32-byte base64url values');
+  const jwk = { kty: 'EC' as const, crv: 'P-256' as const, x: k.x as string, y: k.y as string };
+  try {
+    createPublicKey({ key: jwk, format: 'jwk' });
+  } catch {
+    throw ecardErrors.deviceKeyInvalid('the point is not on the curve');
+  }
+  return jwk;
+}
+
+export function createClaims(deps: ClaimsDeps) {
+  const { pool, clock } = deps;
+  const faceMaxAge = deps.faceMaxAgeMs ?? 5 * 60_000;
+  const lifetime = deps.credentialLifetimeMs ?? 365 * 86_400_000;
+  let issuedNonces = 0;
+
+  async function nonce(): Promise<{ readonly nonce: string; readonly expiresAt: string }> {
+    const value = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + NONCE_TTL_MS);
+    // Expired nonces are swept every 100 issued, so the table stays the size of five minutes of claims.
+    if (++issuedNonces % 100 === 0) await pool.query('DELETE FROM ecard_claim_nonces WHERE expires_at < $1', [now]);
+    await pool.query('INSERT INTO ecard_claim_nonces (nonce_hash, expires_at) VALUES ($1, $2)', [hashNonce(value), expiresAt]);
+    return Object.freeze({ nonce: value, expiresAt: expiresAt.toISOString() });
+  }
+
+  /** Step 3: the proof verifies with the device key; returns its nonce. */
+  async function checkProof(proof: string, jwk: CardTokenClaims['holderJwk']): Promise<string> {
+    if (typeof proof !== 'string' || proof.length > 4096) throw ecardErrors.proofInvalid('must be a compact JWS');
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(proof);
+    } catch {
+      throw ecardErrors.proofInvalid('must be a compact JWS');
+    }
+    if (header.typ !== PROOF_TYP) throw ecardErrors.proofInvalid(`typ must be ${PROOF_TYP}`);
+    if (header.jwk !== undefined) {
+      const h = header.jwk as Record<string, unknown>;
+      if (h.x !== jwk.x || h.y !== jwk.y || h.crv !== jwk.crv) throw ecardErrors.proofInvalid('signed by another key than deviceJwk');
+    }
+    let payload: Record<string, unknown>;
+    try {
+      const r = await compactVerify(proof, await importJWK(jwk as JWK, 'ES256'), { algorithms: ['ES256'] });
+      payload = JSON.parse(Buffer.from(r.payload).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw ecardErrors.proofInvalid('signature does not verify with deviceJwk');
+    }
+    if (payload.aud !== deps.iss) throw ecardErrors.proofInvalid(`aud must be ${deps.iss}`);
+    const now = Math.floor(clock.now().getTime() / 1000);
+    if (!Number.isSafeInteger(payload.iat) || Math.abs((payload.iat as number) - now) > PROOF_SKEW_S) throw ecardErrors.proofInvalid('iat is not current');
+    if (typeof payload.nonce !== 'string' || payload.nonce.length > 128) throw ecardErrors.proofInvalid('nonce missing');
+    return payload.nonce;
+  }
+
+  async function claim(input: ClaimInput, caller: Caller): Promise<ClaimResult> {
+    // 1. Channel.
+    if (typeof input.channelId !== 'string' || input.channelId.length > 64) throw ecardErrors.channelUnknown();
+    const channel = await deps.channels.get(input.channelId);
+    if (!channel) throw ecardErrors.channelUnknown();
+    if (caller.kind === 'client' && caller.clientId !== channel.id) throw ecardErrors.channelMismatch();
+    // 2–3. Device key and its proof over our nonce.
+    const jwk = checkDeviceJwk(input.deviceJwk);
+    const proofNonce = await checkProof(input.proof, jwk);
+    // 4. Evidence: whose face, and whether an operator may stand in for it.
+    if (!UUID.test(input.holderId)) throw ecardErrors.holderNotFound();
+    if (input.managerId !== undefined && !(await deps.persons.managesFamilyMember(input.managerId, input.holderId))) throw ecardErrors.familyNotManaged();
+    if (input.faceSessionId === undefined && caller.kind !== 'operator') throw ecardErrors.evidenceRequired();
+    if (input.faceSessionId !== undefined && !deps.face) throw ecardErrors.evidenceRequired();
+    const issuer = deps.issuer();
+    const jkt = await calculateJwkThumbprint(jwk as JWK);
+
+    // 5. One transaction.
+    return withTransaction(pool, async (tx) => {
+      const now = clock.now();
+      const used = await tx.query('DELETE FROM ecard_claim_nonces WHERE nonce_hash = $1 AND expires_at >= $2', [hashNonce(proofNonce), now]);
+      if (used.rowCount !== 1) throw ecardErrors.nonceInvalid();
+      const card = await loadLiveCard(tx, input.holderId, true);
+      let evidence: { method: 'face_session' | 'operator'; session?: string; passedAt?: string; subject: string; actor: string };
+      if (input.faceSessionId !== undefined) {
+        const subject = input.managerId ?? input.holderId;
+        const used = await deps.face!.consume(tx, input.faceSessionId, { subjectId: subject, maxAgeMs: faceMaxAge, purpose: 'ecard.claim' }, caller.actor);
+        evidence = { method: 'face_session', session: used.sessionId, passedAt: used.passedAt, subject: `person:${subject}`, actor: caller.actor };
+      } else {
+        evidence = { method: 'operator', subject: `person:${input.holderId}`, actor: caller.actor };
+      }
+      const view = cardView(card, now);
+      if (view.state !== 'active') throw ecardErrors.cardNotActive(view.state);
+
+      // A channel holds one live credential per card: a new device replaces the old one.
+      const replaced = (await tx.query<{ id: string; list_id: number }>(
+        `UPDATE ecard_credentials SET status = $3, ended_at = $4, ended_reason = 'replaced' WHERE card_id = $1 AND channel_id = $2 AND ended_at IS NULL RETURNING id, list_id`,
+        [card.id, channel.id, STATUS.INVALID, now])).rows;
+      await touchStatusLists(tx, replaced.map((r) => r.list_id));
+
+      const entry = await deps.allocator.allocate(tx);
+      const person = await deps.persons.get(input.holderId, tx);
+      const ids = await deps.persons.revealIdentifiers(input.holderId, tx);
+      const iat = Math.floor(now.getTime() / 1000);
+      const exp = Math.floor(Math.min(now.getTime() + lifetime, card.valid_until.getTime()) / 1000);
+      const status = { idx: entry.idx, uri: entry.uri };
+      const credential = await issueSdJwtVc({
+        issuer, iss: deps.iss, iat, exp, holderJwk: jwk, status,
+        claims: {
+          name: person.name, id_number: ids.idNumber, ssn: ids.ssn ?? undefined, card_number: card.card_number, region: person.region,
+          valid_from: view.validFrom.slice(0, 10), valid_until: view.validUntil.slice(0, 10),
+          photo_digest: person.photoSha256 ? { alg: 'sha-256', value: Buffer.from(person.photoSha256, 'hex').toString('base64url') } : undefined,
+        },
+      });
+      const cardRef = randomBytes(16).toString('base64url');
+      const cardToken = await issueCardToken(issuer, { cardRef, iat, exp, holderJwk: jwk, status });
+      const credentialId = randomUUID();
+      await tx.query(
+        `INSERT INTO ecard_credentials (id, card_id, channel_id, card_ref, device_jkt, issuer_id, list_id, idx, status, evidence, issued_by, issued_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12)`,
+        [credentialId, card.id, channel.id, cardRef, jkt, issuer.id, entry.listId, entry.idx, JSON.stringify(evidence), caller.actor, now, new Date(exp * 1000)]);
+      await appendAudit(tx, {
+        actor: caller.actor, action: 'ecard.claim', subject: `card:${card.id}`,
+        details: {
+          holder: `holder:${input.holderId}`, credential: credentialId, channel: channel.id, cardNumber: maskIdentifier(card.card_number),
+          evidence: { method: evidence.method, session: evidence.session ?? null, subject: evidence.subject }, deviceJkt: jkt,
+          statusList: { id: entry.listId, idx: entry.idx }, replaced: replaced.map((r) => r.id), issuer: issuer.id,
+        },
+      }, clock);
+      return Object.freeze({
+        credentialId, cardId: card.id, credential, cardToken: Buffer.from(cardToken).toString('base64url'),
+        statusList: Object.freeze({ id: entry.listId, idx: entry.idx, uri: entry.uri }), channel, expiresAt: new Date(exp * 1000).toISOString(), evidence: evidence.method,
+      });
+    });
+  }
+
+  return Object.freeze({ nonce, claim });
+}
+
+export type Claims = ReturnType<typeof createClaims>;
