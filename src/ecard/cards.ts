@@ -57,8 +57,13 @@ export interface ChannelHolding {
 export interface Caller {
   /** Audit actor, e.g. `operator:<id>` or `client:<id>`. */
   readonly actor: string;
-  readonly kind: 'operator' | 'client';
+  /** The system client calling, if it is one (a channel claims only into itself). */
   readonly clientId?: string | undefined;
+  /**
+   * An operator or an `ecard:admin` client (counter, kiosk): may claim into any channel and stands in
+   * as the claim's evidence (recorded as `operator`) instead of a face session.
+   */
+  readonly attests: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -147,14 +147,14 @@ export function createClaims(deps: ClaimsDeps) {
     if (typeof input.channelId !== 'string' || input.channelId.length > 64) throw ecardErrors.channelUnknown();
     const channel = await deps.channels.get(input.channelId);
     if (!channel) throw ecardErrors.channelUnknown();
-    if (caller.kind === 'client' && caller.clientId !== channel.id) throw ecardErrors.channelMismatch();
+    if (!caller.attests && caller.clientId !== channel.id) throw ecardErrors.channelMismatch();
     // 2–3. Device key and its proof over our nonce.
     const jwk = checkDeviceJwk(input.deviceJwk);
     const proofNonce = await checkProof(input.proof, jwk);
     // 4. Evidence: whose face, and whether an operator may stand in for it.
     if (!UUID.test(input.holderId)) throw ecardErrors.holderNotFound();
     if (input.managerId !== undefined && !(await deps.persons.managesFamilyMember(input.managerId, input.holderId))) throw ecardErrors.familyNotManaged();
-    if (input.faceSessionId === undefined && caller.kind !== 'operator') throw ecardErrors.evidenceRequired();
+    if (input.faceSessionId === undefined && !caller.attests) throw ecardErrors.evidenceRequired();
     if (input.faceSessionId !== undefined && !deps.face) throw ecardErrors.evidenceRequired();
     const issuer = deps.issuer();
     const jkt = await calculateJwkThumbprint(jwk as JWK);

@@ -3,21 +3,20 @@
  * store), the person registry, the face service on a scripted engine (real sessions, scripted frames),
  * and the e-card service. Plus a holder device built from the holder library (web/ecard-holder.js).
  */
-import { randomBytes } from 'node:crypto';
 import { createCaService } from '../../src/ca/caService.ts';
 import { initialiseHierarchy } from '../../src/ca/hierarchy.ts';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createDataKeys } from '../../src/crypto/dataKeys.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import type { KeyStore } from '../../src/crypto/keyStore.ts';
 import { createStaticChannelDirectory, type Channel } from '../../src/ecard/channels.ts';
 import { createEcardService, type EcardService } from '../../src/ecard/ecardService.ts';
 import type { IssuerId } from '../../src/ecard/issuerKeys.ts';
 import { createFaceService, type FaceService } from '../../src/liveness/faceService.ts';
-import { createTemplateCipher } from '../../src/liveness/templateCipher.ts';
+import { createTemplateCipher, TEMPLATE_KEY_PURPOSE } from '../../src/liveness/templateCipher.ts';
 import { createLogger } from '../../src/logger.ts';
 import { referenceFacesFrom } from '../../src/persons/faceEnrolment.ts';
-import { createIdentifierCipher } from '../../src/persons/identifierCipher.ts';
-import { identifierKeysFromKeyStore } from '../../src/persons/personKeys.ts';
+import { identifierCipherFrom } from '../../src/persons/identifierCipher.ts';
 import { createPersonRegistry, type PersonRegistry } from '../../src/persons/personRegistry.ts';
 import * as holder from '../../web/ecard-holder.js';
 import { createScriptedEngine, scriptedFrames } from '../liveness/scriptedEngine.ts';
@@ -28,7 +27,7 @@ export const CHANNELS: Channel[] = [
   { id: 'hrss-app', name: '掌上人社', class: 'hrss' },
   { id: 'icbc', name: 'ICBC Mobile', class: 'bank' },
 ];
-export const OPERATOR = { actor: 'operator:test', kind: 'operator' as const };
+export const OPERATOR = { actor: 'operator:test', attests: true };
 
 export interface EcardWorld {
   readonly db: TestDatabase;
@@ -49,8 +48,9 @@ export async function createEcardWorld(opts: { issuer?: IssuerId; now?: string }
   const logger = createLogger('silent');
   await initialiseHierarchy({ pool: db.pool, keyStore, clock, publicUrl: PUBLIC_URL });
   const ca = await createCaService({ pool: db.pool, keyStore, clock, logger, publicUrl: PUBLIC_URL });
-  const face = createFaceService({ engine: createScriptedEngine(), pool: db.pool, clock, cipher: createTemplateCipher(randomBytes(32)), modelId: 'scripted', testMode: true });
-  const persons = createPersonRegistry({ pool: db.pool, cipher: createIdentifierCipher(await identifierKeysFromKeyStore({ pool: db.pool, keyStore, clock })), clock, faces: referenceFacesFrom(face) });
+  const dataKeys = createDataKeys({ pool: db.pool, keys: keyStore, clock });
+  const face = createFaceService({ engine: createScriptedEngine(), pool: db.pool, clock, cipher: createTemplateCipher(await dataKeys.get(TEMPLATE_KEY_PURPOSE)), modelId: 'scripted', testMode: true });
+  const persons = createPersonRegistry({ pool: db.pool, cipher: await identifierCipherFrom(dataKeys), clock, faces: referenceFacesFrom(face) });
   const ecard = await createEcardService({
     pool: db.pool, keyStore, clock, ca, persons, channels: createStaticChannelDirectory(CHANNELS), face: face.sessions, publicUrl: PUBLIC_URL, issuer: opts.issuer,
   });
@@ -68,7 +68,7 @@ export async function newDevice() {
 export type Device = Awaited<ReturnType<typeof newDevice>>;
 
 /** Nonce → proof → claim, as a channel back-end would. */
-export async function claimWith(world: EcardWorld, device: Device, input: { holderId: string; channelId?: string; faceSessionId?: string; managerId?: string }, caller: { actor: string; kind: 'operator' | 'client'; clientId?: string } = OPERATOR) {
+export async function claimWith(world: EcardWorld, device: Device, input: { holderId: string; channelId?: string; faceSessionId?: string; managerId?: string }, caller: { actor: string; attests: boolean; clientId?: string } = OPERATOR) {
   const { nonce } = await world.ecard.claimNonce();
   const proof = await holder.signClaimProof({ privateKey: device.keys.privateKey, jwk: device.jwk, audience: world.ecard.iss, nonce, iat: Math.floor(world.clock.now().getTime() / 1000) });
   return world.ecard.claim({ holderId: input.holderId, channelId: input.channelId ?? 'hrss-app', deviceJwk: device.jwk, proof, faceSessionId: input.faceSessionId, managerId: input.managerId }, caller);

@@ -10,7 +10,7 @@ import { KexinError } from '../../src/errors.ts';
 import { idNumber } from '../support/idNumbers.ts';
 import { claimWith, createEcardWorld, holder, newDevice, OPERATOR, passedFaceSession, type EcardWorld } from './fixture.ts';
 
-const CHANNEL_CLIENT = { actor: 'client:hrss-app', kind: 'client' as const, clientId: 'hrss-app' };
+const CHANNEL_CLIENT = { actor: 'client:hrss-app', clientId: 'hrss-app', attests: false };
 const code = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof KexinError ? e.code : `unexpected: ${String(e)}`));
 const count = async (w: EcardWorld, table: string) => (await w.db.pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
 

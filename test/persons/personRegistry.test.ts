@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../src/audit/auditLog.ts';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createDataKeys } from '../../src/crypto/dataKeys.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { withTransaction, type Tx } from '../../src/db/transaction.ts';
 import { KexinError } from '../../src/errors.ts';
-import { createIdentifierCipher } from '../../src/persons/identifierCipher.ts';
-import { identifierKeysFromKeyStore } from '../../src/persons/personKeys.ts';
+import { identifierCipherFrom, IDENTIFIER_KEY_PURPOSE } from '../../src/persons/identifierCipher.ts';
 import { createPersonRegistry, MAX_FAMILY_MEMBERS, type PersonRegistry, type PersonView, type ReferenceFaceEnrolment } from '../../src/persons/personRegistry.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { idNumber } from '../support/idNumbers.ts';
@@ -35,12 +35,13 @@ describe('person registry', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     const keyStore = createMemoryKeyStore();
-    const keys = await identifierKeysFromKeyStore({ pool: db.pool, keyStore, clock });
-    // Deterministic: the same key store key yields the same data keys on the next start.
-    const again = await identifierKeysFromKeyStore({ pool: db.pool, keyStore, clock });
-    expect(Buffer.from(again.encryptionKey)).toEqual(Buffer.from(keys.encryptionKey));
-    expect(Buffer.from(again.lookupKey)).not.toEqual(Buffer.from(keys.encryptionKey));
-    registry = createPersonRegistry({ pool: db.pool, cipher: createIdentifierCipher(keys), clock, faces });
+    const cipher = await identifierCipherFrom(createDataKeys({ pool: db.pool, keys: keyStore, clock }));
+    // The next start (a new DataKeys over the same store and database) unwraps the same keys.
+    const again = await identifierCipherFrom(createDataKeys({ pool: db.pool, keys: keyStore, clock }));
+    expect(again.keyId).toBe(cipher.keyId);
+    expect(again.lookupHash('id_number', 'x')).toEqual(cipher.lookupHash('id_number', 'x'));
+    expect((await db.pool.query('SELECT purpose FROM data_keys ORDER BY purpose')).rows.map((r) => r.purpose)).toEqual([IDENTIFIER_KEY_PURPOSE, `${IDENTIFIER_KEY_PURPOSE}-lookup`]);
+    registry = createPersonRegistry({ pool: db.pool, cipher, clock, faces });
   });
   afterAll(async () => { await db?.close(); });
 
@@ -120,7 +121,7 @@ describe('person registry', () => {
 
   it('audits every change, never with a full ID number', async () => {
     const audit = (await db.pool.query("SELECT action, subject, details FROM audit_log WHERE action LIKE 'persons.%' ORDER BY seq")).rows;
-    expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['persons.datakey.create', 'persons.person.create', 'persons.person.link', 'persons.family.add', 'persons.family.remove']));
+    expect(audit.map((r) => r.action)).toEqual(expect.arrayContaining(['persons.person.create', 'persons.person.link', 'persons.family.add', 'persons.family.remove']));
     expect(JSON.stringify(audit)).not.toMatch(/\d{17}[\dX]/);
     expect((await verifyAuditChain(db.pool)).ok).toBe(true);
   });

@@ -1,6 +1,6 @@
 -- The person registry (src/persons): one row per citizen, shared by the e-card, citizen login and the
 -- pension qualification. Identifiers are stored sealed (AES-256-GCM, see identifierCipher.ts), found by
--- keyed hash (HMAC-SHA-256), shown masked.
+-- keyed hash (HMAC-SHA-256), shown masked. Both keys are data keys wrapped by the key store (data_keys).
 CREATE TABLE persons (
   id                uuid PRIMARY KEY,
   name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 64),
@@ -30,10 +30,3 @@ CREATE TABLE person_family (
   CHECK (manager_id <> member_id)
 );
 CREATE INDEX person_family_member ON person_family (member_id) WHERE revoked_at IS NULL;
-
--- Which key-store key the identifier data keys come from (interim, see src/persons/personKeys.ts).
-CREATE TABLE person_key_refs (
-  purpose       text PRIMARY KEY,
-  store_key_id  text NOT NULL,
-  created_at    timestamptz NOT NULL
-);
