@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseChannelList, type Channel } from './ecard/channels.ts';
 
 export interface Config {
   readonly port: number;
@@ -21,6 +22,16 @@ export interface Config {
   readonly testMode: boolean;
   /** `kexin serve` processes (node:cluster workers sharing the port); more than one needs DATABASE_URL. */
   readonly workers: number;
+  readonly ecard: EcardConfig;
+}
+
+export interface EcardConfig {
+  /** Channels until the system-client registry serves them (`KEXIN_ECARD_CHANNELS`, `id:class:name;…`). */
+  readonly channels: readonly Channel[];
+  /** Which issuer signs new e-cards (`KEXIN_ECARD_ISSUER`: `ecdsa`, or `sm2` — non-standard JOSE/COSE names). */
+  readonly issuer: 'ecdsa' | 'sm2';
+  /** Status list `ttl` and HTTP max-age, seconds (`KEXIN_ECARD_STATUS_TTL`, 10–86400). */
+  readonly statusListTtlSeconds: number;
 }
 
 export type KeyStoreConfig =
@@ -76,6 +87,21 @@ function workers(env: Env, databaseUrl: string | undefined): number {
   return n;
 }
 
+function ecardConfig(env: Env): EcardConfig {
+  let channels: Channel[];
+  try {
+    channels = parseChannelList(nonEmpty(env, 'KEXIN_ECARD_CHANNELS'));
+  } catch (err) {
+    throw new ConfigError('KEXIN_ECARD_CHANNELS', (err as Error).message.replace(/^KEXIN_ECARD_CHANNELS: /, ''));
+  }
+  const issuer = nonEmpty(env, 'KEXIN_ECARD_ISSUER') ?? 'ecdsa';
+  if (issuer !== 'ecdsa' && issuer !== 'sm2') throw new ConfigError('KEXIN_ECARD_ISSUER', `must be "ecdsa" or "sm2", got "${issuer}"`);
+  const ttlRaw = nonEmpty(env, 'KEXIN_ECARD_STATUS_TTL') ?? '300';
+  const ttl = /^\d{1,5}$/.test(ttlRaw) ? Number(ttlRaw) : NaN;
+  if (!(ttl >= 10 && ttl <= 86_400)) throw new ConfigError('KEXIN_ECARD_STATUS_TTL', `must be 10-86400 seconds, got "${ttlRaw}"`);
+  return Object.freeze({ channels: Object.freeze(channels), issuer, statusListTtlSeconds: ttl });
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const host = nonEmpty(env, 'HOST') ?? '127.0.0.1';
   const p = port(env, 'PORT', 8080);
@@ -109,6 +135,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   }
   const dbUrl = databaseUrl(env);
   return Object.freeze({
+    ecard: ecardConfig(env),
     port: p,
     host,
     dataDir,

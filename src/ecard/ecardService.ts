@@ -7,7 +7,8 @@ import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import type { KeyStore } from '../crypto/keyStore.ts';
 import { certificateToPem } from '../ca/pem.ts';
-import type { PersonRegistry } from '../persons/personRegistry.ts';
+import { withTransaction } from '../db/transaction.ts';
+import type { FamilyConsent, PersonRegistry } from '../persons/personRegistry.ts';
 import { createCards, type Caller } from './cards.ts';
 import type { ChannelDirectory } from './channels.ts';
 import { createClaims, type ClaimInput, type FaceEvidence } from './claims.ts';
@@ -56,6 +57,16 @@ export async function createEcardService(deps: EcardServiceDeps) {
     iss,
     createHolder: cards.createHolder,
     getCard: cards.getCard,
+    /** The holder (person, masked) and all their cards. */
+    getHolder: async (holderId: string) => ({ holder: await deps.persons.get((await cards.holderCards(holderId))[0]!.holderId), cards: await cards.holderCards(holderId) }),
+    /** 亲情服务: who manages whose card, with the member's consent on record (the person registry keeps it). */
+    addFamilyMember: async (holderId: string, input: { readonly memberId: string; readonly relation: string; readonly consent: FamilyConsent }, caller: Caller) => {
+      await cards.holderCards(holderId);
+      await cards.holderCards(input.memberId);
+      return withTransaction(deps.pool, (tx) => deps.persons.addFamilyMember(tx, { managerId: holderId, ...input }, caller.actor));
+    },
+    removeFamilyMember: (holderId: string, memberId: string, caller: Caller) => withTransaction(deps.pool, (tx) => deps.persons.removeFamilyMember(tx, holderId, memberId, caller.actor)),
+    listFamily: async (holderId: string) => { await cards.holderCards(holderId); return deps.persons.listFamily(holderId); },
     holderCards: cards.holderCards,
     suspend: cards.suspend,
     resume: cards.resume,
