@@ -35,6 +35,8 @@ export interface EcardServiceDeps extends StatusListOptions {
 
 /** What a partner's offline verifier needs: the e-card issuer certificates and the roots they chain to. */
 export interface TrustBundle {
+  /** The issuer identifier (`iss` of credentials, `aud` of claim proofs). */
+  readonly issuer: string;
   readonly issuers: readonly { readonly kid: string; readonly alg: string; readonly certificatePem: string; readonly chainPem: string }[];
   readonly statusListTtl: number;
 }
@@ -80,6 +82,7 @@ export async function createEcardService(deps: EcardServiceDeps) {
     verify: (req: VerifyRequest, caller: Caller) => verifyOnline(req, caller),
     trustedIssuers: (): readonly TrustedIssuer[] => trusted,
     trustBundle: (): TrustBundle => Object.freeze({
+      issuer: iss,
       issuers: signers.map((s) => ({ kid: s.kid, alg: s.alg.jose, certificatePem: certificateToPem(s.certificate), chainPem: s.chain.map((c) => certificateToPem(c)).join('') })),
       statusListTtl: publisher.ttl,
     }),

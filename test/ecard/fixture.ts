@@ -1,7 +1,7 @@
 /**
  * One e-card world per test file, on the database this run targets: the real CA hierarchy (memory key
  * store), the person registry, the face service on a scripted engine (real sessions, scripted frames),
- * and the e-card service. Plus a holder device built from the holder library (web/ecard-holder.js).
+ * and the e-card service. Plus a holder device built from the holder library (src/ecard/holder/ecardHolder.js).
  */
 import { createCaService } from '../../src/ca/caService.ts';
 import { initialiseHierarchy } from '../../src/ca/hierarchy.ts';
@@ -18,7 +18,7 @@ import { createLogger } from '../../src/logger.ts';
 import { referenceFacesFrom } from '../../src/persons/faceEnrolment.ts';
 import { identifierCipherFrom } from '../../src/persons/identifierCipher.ts';
 import { createPersonRegistry, type PersonRegistry } from '../../src/persons/personRegistry.ts';
-import * as holder from '../../web/ecard-holder.js';
+import * as holder from '../../src/ecard/holder/ecardHolder.js';
 import { createScriptedEngine, scriptedFrames } from '../liveness/scriptedEngine.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 

@@ -26,12 +26,14 @@ import {
 } from './schemas.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
-const UI_FILES = new Set(['/ecard.html', '/ecard.js', '/ecard.css', '/ecard-holder.js']);
+const UI_FILES = new Set(['/ecard.html', '/ecard.js', '/ecard.css']);
 const require = createRequire(import.meta.url);
 /** Third-party browser code, served from the installed packages (nothing is fetched at run time). */
 const VENDOR: Record<string, { file: string; type: string }> = {
   'jsQR.js': { file: require.resolve('jsqr/dist/jsQR.js'), type: 'text/javascript' },
-  'uqr.mjs': { file: fileURLToPath(new URL('../../../node_modules/uqr/dist/index.mjs', import.meta.url)), type: 'text/javascript' },
+  'uqr.mjs': { file: require.resolve('uqr').replace(/index\.cjs$/, 'index.mjs'), type: 'text/javascript' },
+  // Kexin's own holder library: the same file the tests and the CLI use.
+  'ecard-holder.js': { file: fileURLToPath(new URL('../../ecard/holder/ecardHolder.js', import.meta.url)), type: 'text/javascript' },
 };
 /** The page: camera and canvas from this origin only; no inline script; never framed. */
 const PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

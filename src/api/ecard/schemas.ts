@@ -115,6 +115,7 @@ export const FamilyParams = Type.Object({ id: Uuid, memberId: Uuid });
 export const StatusParams = Type.Object({ listId: Type.String({ pattern: '^[1-9][0-9]{0,8}$' }) });
 
 export const TrustBundle = Type.Object({
+  issuer: Type.String(),
   issuers: Type.Array(Type.Object({ kid: Type.String(), alg: Type.String(), certificatePem: Type.String(), chainPem: Type.String() })),
   anchorsPem: Type.String(),
   statusListTtl: Type.Integer(),

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../../src/audit/auditLog.ts';
 import { auditModule, caModule, ecardModule, faceModule, personsModule } from '../../../src/modules.ts';
-import * as holder from '../../../web/ecard-holder.js';
+import * as holder from '../../../src/ecard/holder/ecardHolder.js';
 import { createFakeFaceModels } from '../../support/fakeFaceModels.ts';
 import { idNumber } from '../../support/idNumbers.ts';
 import { startTestService, type TestService } from '../../support/service.ts';
@@ -125,12 +125,12 @@ describe('e-card routes', () => {
   });
 
   it('serves the holder/verifier page, the holder library and the QR libraries, with a strict CSP', async () => {
-    for (const path of ['/ecard/ui/ecard.html', '/ecard/ui/ecard.js', '/ecard/ui/ecard-holder.js']) {
+    for (const path of ['/ecard/ui/ecard.html', '/ecard/ui/ecard.js', '/ecard/ui/ecard.css']) {
       const r = await call('GET', path, undefined, {});
       expect(r.statusCode, path).toBe(200);
       expect(r.headers['content-security-policy']).toContain("script-src 'self'");
     }
-    for (const path of ['/ecard/ui/vendor/jsQR.js', '/ecard/ui/vendor/uqr.mjs']) expect((await call('GET', path, undefined, {})).statusCode, path).toBe(200);
+    for (const path of ['/ecard/ui/vendor/jsQR.js', '/ecard/ui/vendor/uqr.mjs', '/ecard/ui/vendor/ecard-holder.js']) expect((await call('GET', path, undefined, {})).statusCode, path).toBe(200);
     expect((await call('GET', '/ecard/ui/vendor/other.js', undefined, {})).statusCode).toBe(404);
     expect((await call('GET', '/ecard/ui/../../package.json', undefined, {})).statusCode).toBe(404);
     expect((await verifyAuditChain(svc.ctx.db.pool)).ok).toBe(true);

@@ -1,4 +1,4 @@
-// Types of web/ecard-holder.js (the holder-side library shared by the holder page and the tests).
+// Types of ecardHolder.js (the holder-side library shared by the holder page and the tests).
 export declare const QR_PREFIX: 'KX1:';
 export declare const QR_LIFETIME_S: 60;
 export declare const PURPOSES: Readonly<{ identity: 1; medical: 2; payment: 3 }>;
