@@ -6,18 +6,23 @@
  *   2. device key  — a public P-256 JWK
  *   3. proof       — a JWS by that key over the server's nonce (OpenID4VCI §8.2.1.1 `jwt` proof)
  *   4. family      — when a manager claims for a family member, the consent relation must exist
- *   5. transaction — nonce used once → face session used once (or the operator is the evidence) →
- *                    live, active card → the channel's previous credential ends → status entry →
- *                    sign the SD-JWT VC and the card token (once each) → record → audit
+ *   5a. sign       — read the live card and the person, allocate a status entry, sign the SD-JWT VC
+ *                    and the card token (once each); nothing recorded yet
+ *   5b. record     — one transaction, group-committed with concurrent claims (like the CA's issuance):
+ *                    nonce used once → face session used once (or the operator is the evidence) → the
+ *                    card, locked, still the same and active → the channel's previous credential ends
+ *                    → credential row → audit
  *
- * Steps 1–4 change nothing; a failure in 5 rolls everything back, the nonce and face session included.
+ * Steps 1–5a change nothing; a failure in 5b rolls its claim back, the nonce and face session included,
+ * and the signed bytes are dropped unseen (their status entry stays unused — VALID, referenced by nothing).
  */
 import { createHash, createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type pg from 'pg';
-import { appendAudit } from '../audit/auditLog.ts';
+import { appendAuditEntries, type AuditEntry } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
-import { withTransaction, type Tx } from '../db/transaction.ts';
+import { createGroupCommit } from '../db/groupCommit.ts';
+import type { Tx } from '../db/transaction.ts';
 import { maskIdentifier } from '../persons/idNumber.ts';
 import type { PersonRegistry } from '../persons/personRegistry.ts';
 import { cardView, loadLiveCard, type Caller } from './cards.ts';
@@ -72,6 +77,14 @@ export interface ClaimsDeps {
   readonly faceMaxAgeMs?: number;
   /** Credential lifetime (default 365 days; never past the card's validity). */
   readonly credentialLifetimeMs?: number;
+}
+
+/** A claim between signing and commit (see the group commit in `createClaims`). */
+interface PendingClaim {
+  readonly credentialId: string; readonly holderId: string; readonly cardId: string; readonly channelId: string; readonly cardRef: string;
+  readonly jkt: string; readonly issuerId: string; readonly listId: number; readonly idx: number; readonly nonceHash: Buffer;
+  readonly faceSessionId: string | undefined; readonly managerId: string | undefined; readonly actor: string; readonly expiresAt: Date;
+  readonly cardNumberMasked: string;
 }
 
 export const NONCE_TTL_MS = 5 * 60_000;
@@ -142,6 +155,46 @@ export function createClaims(deps: ClaimsDeps) {
     return payload.nonce;
   }
 
+  /** Step 5, per claim, inside a group-committed transaction: use the nonce and the evidence, re-check the card, record. */
+  const commits = createGroupCommit<PendingClaim>(pool, async (tx, items) => {
+    const audits: AuditEntry[] = [];
+    const now = clock.now();
+    for (const it of items) {
+      const used = await tx.query('DELETE FROM ecard_claim_nonces WHERE nonce_hash = $1 AND expires_at >= $2', [it.nonceHash, now]);
+      if (used.rowCount !== 1) throw ecardErrors.nonceInvalid();
+      // The card was read before signing; under the lock it must still be the same, active card.
+      const card = await loadLiveCard(tx, it.holderId, true);
+      const state = cardView(card, now).state;
+      if (card.id !== it.cardId || state !== 'active') throw ecardErrors.cardNotActive(card.id !== it.cardId ? 'revoked' : state);
+      let evidence: { method: 'face_session' | 'operator'; session?: string; passedAt?: string; subject: string; actor: string };
+      if (it.faceSessionId !== undefined) {
+        const subject = it.managerId ?? it.holderId;
+        const s = await deps.face!.consume(tx, it.faceSessionId, { subjectId: subject, maxAgeMs: faceMaxAge, purpose: 'ecard.claim' }, it.actor);
+        evidence = { method: 'face_session', session: s.sessionId, passedAt: s.passedAt, subject: `person:${subject}`, actor: it.actor };
+      } else {
+        evidence = { method: 'operator', subject: `person:${it.holderId}`, actor: it.actor };
+      }
+      // A channel holds one live credential per card: a new device replaces the old one.
+      const replaced = (await tx.query<{ id: string; list_id: number }>(
+        `UPDATE ecard_credentials SET status = $3, ended_at = $4, ended_reason = 'replaced' WHERE card_id = $1 AND channel_id = $2 AND ended_at IS NULL RETURNING id, list_id`,
+        [it.cardId, it.channelId, STATUS.INVALID, now])).rows;
+      await touchStatusLists(tx, replaced.map((r) => r.list_id));
+      await tx.query(
+        `INSERT INTO ecard_credentials (id, card_id, channel_id, card_ref, device_jkt, issuer_id, list_id, idx, status, evidence, issued_by, issued_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12)`,
+        [it.credentialId, it.cardId, it.channelId, it.cardRef, it.jkt, it.issuerId, it.listId, it.idx, JSON.stringify(evidence), it.actor, now, it.expiresAt]);
+      audits.push({
+        actor: it.actor, action: 'ecard.claim', subject: `card:${it.cardId}`,
+        details: {
+          holder: `holder:${it.holderId}`, credential: it.credentialId, channel: it.channelId, cardNumber: it.cardNumberMasked,
+          evidence: { method: evidence.method, session: evidence.session ?? null, subject: evidence.subject }, deviceJkt: it.jkt,
+          statusList: { id: it.listId, idx: it.idx }, replaced: replaced.map((r) => r.id), issuer: it.issuerId,
+        },
+      });
+    }
+    await appendAuditEntries(tx, audits, clock);
+  });
+
   async function claim(input: ClaimInput, caller: Caller): Promise<ClaimResult> {
     // 1. Channel.
     if (typeof input.channelId !== 'string' || input.channelId.length > 64) throw ecardErrors.channelUnknown();
@@ -151,70 +204,46 @@ export function createClaims(deps: ClaimsDeps) {
     // 2–3. Device key and its proof over our nonce.
     const jwk = checkDeviceJwk(input.deviceJwk);
     const proofNonce = await checkProof(input.proof, jwk);
-    // 4. Evidence: whose face, and whether an operator may stand in for it.
+    // 4. Evidence: whose face, and whether the caller may stand in for it.
     if (!UUID.test(input.holderId)) throw ecardErrors.holderNotFound();
     if (input.managerId !== undefined && !(await deps.persons.managesFamilyMember(input.managerId, input.holderId))) throw ecardErrors.familyNotManaged();
     if (input.faceSessionId === undefined && !caller.attests) throw ecardErrors.evidenceRequired();
     if (input.faceSessionId !== undefined && !deps.face) throw ecardErrors.evidenceRequired();
+
+    // 5a. Read what the credential says, allocate its status entry, sign both artefacts once. Nothing
+    // is recorded yet: if 5b refuses, the signed bytes are dropped unseen and the entry stays unused.
+    const card = await loadLiveCard(pool, input.holderId);
+    const now = clock.now();
+    const view = cardView(card, now);
+    if (view.state !== 'active') throw ecardErrors.cardNotActive(view.state);
+    const { person, idNumber, ssn } = await deps.persons.revealIdentifiers(input.holderId);
     const issuer = deps.issuer();
-    const jkt = await calculateJwkThumbprint(jwk as JWK);
+    const entry = await deps.allocator.allocate();
+    const iat = Math.floor(now.getTime() / 1000);
+    const exp = Math.floor(Math.min(now.getTime() + lifetime, card.valid_until.getTime()) / 1000);
+    const status = { idx: entry.idx, uri: entry.uri };
+    const credential = await issueSdJwtVc({
+      issuer, iss: deps.iss, iat, exp, holderJwk: jwk, status,
+      claims: {
+        name: person.name, id_number: idNumber, ssn: ssn ?? undefined, card_number: card.card_number, region: person.region,
+        valid_from: view.validFrom.slice(0, 10), valid_until: view.validUntil.slice(0, 10),
+        photo_digest: person.photoSha256 ? { alg: 'sha-256', value: Buffer.from(person.photoSha256, 'hex').toString('base64url') } : undefined,
+      },
+    });
+    const cardRef = randomBytes(16).toString('base64url');
+    const cardToken = await issueCardToken(issuer, { cardRef, iat, exp, holderJwk: jwk, status });
 
-    // 5. One transaction.
-    return withTransaction(pool, async (tx) => {
-      const now = clock.now();
-      const used = await tx.query('DELETE FROM ecard_claim_nonces WHERE nonce_hash = $1 AND expires_at >= $2', [hashNonce(proofNonce), now]);
-      if (used.rowCount !== 1) throw ecardErrors.nonceInvalid();
-      const card = await loadLiveCard(tx, input.holderId, true);
-      let evidence: { method: 'face_session' | 'operator'; session?: string; passedAt?: string; subject: string; actor: string };
-      if (input.faceSessionId !== undefined) {
-        const subject = input.managerId ?? input.holderId;
-        const used = await deps.face!.consume(tx, input.faceSessionId, { subjectId: subject, maxAgeMs: faceMaxAge, purpose: 'ecard.claim' }, caller.actor);
-        evidence = { method: 'face_session', session: used.sessionId, passedAt: used.passedAt, subject: `person:${subject}`, actor: caller.actor };
-      } else {
-        evidence = { method: 'operator', subject: `person:${input.holderId}`, actor: caller.actor };
-      }
-      const view = cardView(card, now);
-      if (view.state !== 'active') throw ecardErrors.cardNotActive(view.state);
-
-      // A channel holds one live credential per card: a new device replaces the old one.
-      const replaced = (await tx.query<{ id: string; list_id: number }>(
-        `UPDATE ecard_credentials SET status = $3, ended_at = $4, ended_reason = 'replaced' WHERE card_id = $1 AND channel_id = $2 AND ended_at IS NULL RETURNING id, list_id`,
-        [card.id, channel.id, STATUS.INVALID, now])).rows;
-      await touchStatusLists(tx, replaced.map((r) => r.list_id));
-
-      const entry = await deps.allocator.allocate(tx);
-      const person = await deps.persons.get(input.holderId, tx);
-      const ids = await deps.persons.revealIdentifiers(input.holderId, tx);
-      const iat = Math.floor(now.getTime() / 1000);
-      const exp = Math.floor(Math.min(now.getTime() + lifetime, card.valid_until.getTime()) / 1000);
-      const status = { idx: entry.idx, uri: entry.uri };
-      const credential = await issueSdJwtVc({
-        issuer, iss: deps.iss, iat, exp, holderJwk: jwk, status,
-        claims: {
-          name: person.name, id_number: ids.idNumber, ssn: ids.ssn ?? undefined, card_number: card.card_number, region: person.region,
-          valid_from: view.validFrom.slice(0, 10), valid_until: view.validUntil.slice(0, 10),
-          photo_digest: person.photoSha256 ? { alg: 'sha-256', value: Buffer.from(person.photoSha256, 'hex').toString('base64url') } : undefined,
-        },
-      });
-      const cardRef = randomBytes(16).toString('base64url');
-      const cardToken = await issueCardToken(issuer, { cardRef, iat, exp, holderJwk: jwk, status });
-      const credentialId = randomUUID();
-      await tx.query(
-        `INSERT INTO ecard_credentials (id, card_id, channel_id, card_ref, device_jkt, issuer_id, list_id, idx, status, evidence, issued_by, issued_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12)`,
-        [credentialId, card.id, channel.id, cardRef, jkt, issuer.id, entry.listId, entry.idx, JSON.stringify(evidence), caller.actor, now, new Date(exp * 1000)]);
-      await appendAudit(tx, {
-        actor: caller.actor, action: 'ecard.claim', subject: `card:${card.id}`,
-        details: {
-          holder: `holder:${input.holderId}`, credential: credentialId, channel: channel.id, cardNumber: maskIdentifier(card.card_number),
-          evidence: { method: evidence.method, session: evidence.session ?? null, subject: evidence.subject }, deviceJkt: jkt,
-          statusList: { id: entry.listId, idx: entry.idx }, replaced: replaced.map((r) => r.id), issuer: issuer.id,
-        },
-      }, clock);
-      return Object.freeze({
-        credentialId, cardId: card.id, credential, cardToken: Buffer.from(cardToken).toString('base64url'),
-        statusList: Object.freeze({ id: entry.listId, idx: entry.idx, uri: entry.uri }), channel, expiresAt: new Date(exp * 1000).toISOString(), evidence: evidence.method,
-      });
+    // 5b. One transaction (shared with concurrent claims): nonce, evidence, card re-check, record, audit.
+    const credentialId = randomUUID();
+    await commits.submit({
+      credentialId, holderId: input.holderId, cardId: card.id, channelId: channel.id, cardRef, jkt: await calculateJwkThumbprint(jwk as JWK),
+      issuerId: issuer.id, listId: entry.listId, idx: entry.idx, nonceHash: hashNonce(proofNonce), faceSessionId: input.faceSessionId,
+      managerId: input.managerId, actor: caller.actor, expiresAt: new Date(exp * 1000), cardNumberMasked: maskIdentifier(card.card_number),
+    });
+    return Object.freeze({
+      credentialId, cardId: card.id, credential, cardToken: Buffer.from(cardToken).toString('base64url'),
+      statusList: Object.freeze({ id: entry.listId, idx: entry.idx, uri: entry.uri }), channel, expiresAt: new Date(exp * 1000).toISOString(),
+      evidence: input.faceSessionId !== undefined ? 'face_session' as const : 'operator' as const,
     });
   }
 

@@ -50,7 +50,7 @@ export async function createEcardService(deps: EcardServiceDeps) {
   const trusted: TrustedIssuer[] = signers.map((s) => trustedIssuerFrom(s.certificate));
 
   const cards = createCards(deps);
-  const allocator = createStatusAllocator({ baseUrl: base, clock: deps.clock });
+  const allocator = createStatusAllocator({ pool: deps.pool, baseUrl: base, clock: deps.clock });
   const claims = createClaims({ ...deps, issuer: () => active, allocator, iss });
   const publisher = createStatusListPublisher({ ...deps, issuer: active, baseUrl: base, iss });
   const verifyOnline = createOnlineVerification({ pool: deps.pool, clock: deps.clock, baseUrl: base, issuers: () => trusted });

@@ -31,17 +31,30 @@ export function entryPosition(n: number): { readonly listId: number; readonly id
 }
 
 export interface StatusAllocator {
-  allocate(tx: Tx): Promise<{ readonly listId: number; readonly idx: number; readonly uri: string }>;
+  /** A fresh entry (outside any transaction: sequences are not transactional anyway). */
+  allocate(): Promise<{ readonly listId: number; readonly idx: number; readonly uri: string }>;
 }
 
-export function createStatusAllocator(deps: { readonly baseUrl: string; readonly clock: Clock }): StatusAllocator {
+/** Sequence values fetched at once: one round trip per block, not per claim. */
+export const ALLOCATION_BLOCK = 64;
+
+export function createStatusAllocator(deps: { readonly pool: pg.Pool; readonly baseUrl: string; readonly clock: Clock }): StatusAllocator {
   const known = new Set<number>();
+  const block: number[] = [];
+  let refill: Promise<void> | undefined;
+  const fill = async () => {
+    const rows = (await deps.pool.query<{ n: string }>("SELECT nextval('ecard_status_entry_seq') AS n FROM generate_series(1, $1)", [ALLOCATION_BLOCK])).rows;
+    block.push(...rows.map((r) => Number(r.n)));
+  };
   return {
-    async allocate(tx) {
-      const n = Number((await tx.query<{ n: string }>("SELECT nextval('ecard_status_entry_seq') AS n")).rows[0]!.n);
-      const { listId, idx } = entryPosition(n);
+    async allocate() {
+      while (block.length === 0) {
+        refill ??= fill().finally(() => { refill = undefined; });
+        await refill;
+      }
+      const { listId, idx } = entryPosition(block.shift()!);
       if (!known.has(listId)) {
-        await tx.query('INSERT INTO ecard_status_lists (id, bits, size, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [listId, STATUS_BITS, STATUS_LIST_SIZE, deps.clock.now()]);
+        await deps.pool.query('INSERT INTO ecard_status_lists (id, bits, size, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [listId, STATUS_BITS, STATUS_LIST_SIZE, deps.clock.now()]);
         known.add(listId);
       }
       return { listId, idx, uri: statusListUri(deps.baseUrl, listId) };

@@ -94,8 +94,8 @@ export interface PersonRegistry {
   register(tx: Tx, input: PersonInput, actor: string, photo?: PreparedPhoto): Promise<{ readonly person: PersonView; readonly created: boolean }>;
   get(id: string, db?: pg.Pool | Tx): Promise<PersonView>;
   findByIdNumber(idNumber: string, db?: pg.Pool | Tx): Promise<PersonView | undefined>;
-  /** The clear identifiers, for putting into a credential the person receives. */
-  revealIdentifiers(id: string, db?: pg.Pool | Tx): Promise<{ readonly idNumber: string; readonly ssn: string | null }>;
+  /** The person with the clear identifiers, for putting into a credential the person receives (one read). */
+  revealIdentifiers(id: string, db?: pg.Pool | Tx): Promise<{ readonly person: PersonView; readonly idNumber: string; readonly ssn: string | null }>;
   addFamilyMember(tx: Tx, input: { readonly managerId: string; readonly memberId: string; readonly relation: string; readonly consent: FamilyConsent }, actor: string): Promise<FamilyMember>;
   removeFamilyMember(tx: Tx, managerId: string, memberId: string, actor: string): Promise<void>;
   listFamily(managerId: string, db?: pg.Pool | Tx): Promise<FamilyMember[]>;
@@ -223,9 +223,11 @@ export function createPersonRegistry(deps: PersonRegistryDeps): PersonRegistry {
 
   async function revealIdentifiers(id: string, db: pg.Pool | Tx = pool) {
     if (!UUID.test(id)) throw personErrors.notFound();
-    const row = (await db.query<{ id_number_sealed: Buffer; ssn_sealed: Buffer | null }>('SELECT id_number_sealed, ssn_sealed FROM persons WHERE id = $1', [id])).rows[0];
+    const row = (await db.query<Row & { id_number_sealed: Buffer; ssn_sealed: Buffer | null }>(`SELECT ${COLUMNS}, id_number_sealed, ssn_sealed FROM persons WHERE id = $1`, [id])).rows[0];
     if (!row) throw personErrors.notFound();
-    return Object.freeze({ idNumber: openOrFail(id, 'id_number', row.id_number_sealed), ssn: row.ssn_sealed ? openOrFail(id, 'ssn', row.ssn_sealed) : null });
+    const idNumber = openOrFail(id, 'id_number', row.id_number_sealed);
+    const birthDate = `${idNumber.slice(6, 10)}-${idNumber.slice(10, 12)}-${idNumber.slice(12, 14)}`;
+    return Object.freeze({ person: view(row, birthDate), idNumber, ssn: row.ssn_sealed ? openOrFail(id, 'ssn', row.ssn_sealed) : null });
   }
 
   async function familyRow(db: pg.Pool | Tx, r: { member_id: string; relation: string; consent: FamilyMember['consent']; created_at: Date }): Promise<FamilyMember> {

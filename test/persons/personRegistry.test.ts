@@ -55,7 +55,7 @@ describe('person registry', () => {
     expect(Buffer.from(row.id_number_sealed).includes(Buffer.from(id))).toBe(false);
     expect((await registry.findByIdNumber(id))?.id).toBe(person.id);
     expect(await registry.findByIdNumber(idNumber(12))).toBeUndefined();
-    expect(await registry.revealIdentifiers(person.id)).toEqual({ idNumber: id, ssn: id });
+    expect(await registry.revealIdentifiers(person.id)).toMatchObject({ idNumber: id, ssn: id, person: { id: person.id, name: '张三' } });
     // A sealed ID number moved to another row does not decrypt there (AAD binds the person id).
     const other = (await tx((t) => registry.register(t, { name: '李四', idNumber: idNumber(13), region: '440305' }, 'operator:test'))).person;
     await db.pool.query('UPDATE persons SET id_number_sealed = $2 WHERE id = $1', [other.id, row.id_number_sealed]);
