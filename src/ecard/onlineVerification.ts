@@ -9,7 +9,7 @@ import type { Clock } from '../clock.ts';
 import { withTransaction, type Tx } from '../db/transaction.ts';
 import type { Caller } from './cards.ts';
 import type { Purpose } from './formats/dynamicQr.ts';
-import { createOfflineVerifier, type EcardVerification, type PresentationExpectations } from './verifier/offlineVerifier.ts';
+import { createOfflineVerifier, createVerifiedTokenCache, type EcardVerification, type PresentationExpectations } from './verifier/offlineVerifier.ts';
 import type { ReplayGuard } from './verifier/replayGuard.ts';
 import { stateOf, type StatusSource } from './verifier/statusSource.ts';
 import type { TrustedIssuer } from './verifier/trustedIssuers.ts';
@@ -44,9 +44,10 @@ function databaseReplayGuard(tx: Tx): ReplayGuard {
 }
 
 export function createOnlineVerification(deps: { readonly pool: pg.Pool; readonly clock: Clock; readonly baseUrl: string; readonly issuers: () => readonly TrustedIssuer[] }) {
+  const verifiedTokens = createVerifiedTokenCache();
   return async function verify(req: VerifyRequest, caller: Caller): Promise<EcardVerification> {
     return withTransaction(deps.pool, async (tx) => {
-      const verifier = createOfflineVerifier({ issuers: deps.issuers(), clock: deps.clock, status: databaseStatus(tx, deps.baseUrl, deps.clock), replay: databaseReplayGuard(tx) });
+      const verifier = createOfflineVerifier({ issuers: deps.issuers(), clock: deps.clock, status: databaseStatus(tx, deps.baseUrl, deps.clock), replay: databaseReplayGuard(tx), verifiedTokens });
       const result = 'qr' in req
         ? await verifier.verifyQr(req.qr, { purpose: req.purpose })
         : await verifier.verifyPresentation(req.presentation, { audience: req.audience, nonce: req.nonce, requiredClaims: req.requiredClaims } satisfies PresentationExpectations);

@@ -11,7 +11,7 @@
  *        against `_sd` → key-binding JWT with `cnf` (signature, sd_hash, aud, nonce, iat) → ID checksum
  *        → required claims → status
  */
-import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { Clock } from '../../clock.ts';
 import { checkIdNumber } from '../../persons/idNumber.ts';
@@ -50,6 +50,10 @@ export interface EcardVerification {
   readonly checkedAt: string;
 }
 
+/** Verified card tokens; share one across verifiers (e.g. one per request) to keep its benefit. */
+export type VerifiedTokenCache = Map<string, VerifiedToken>;
+export const createVerifiedTokenCache = (): VerifiedTokenCache => new Map();
+
 export interface OfflineVerifierOptions {
   readonly issuers: readonly TrustedIssuer[];
   readonly status: StatusSource;
@@ -60,6 +64,8 @@ export interface OfflineVerifierOptions {
   readonly skewSeconds?: number;
   /** Oldest key-binding JWT accepted, seconds (default 300). */
   readonly kbMaxAgeSeconds?: number;
+  /** Default: one of its own. */
+  readonly verifiedTokens?: VerifiedTokenCache;
 }
 
 export interface PresentationExpectations {
@@ -77,6 +83,19 @@ export interface EcardVerifier {
 }
 
 const SD_JWT_TYPES = new Set(['dc+sd-jwt', 'vc+sd-jwt']);
+
+/**
+ * Card tokens whose issuer signature already verified, by SHA-256 of their exact bytes: a terminal
+ * sees the same card again and again (one token, a fresh holder signature each minute), so the second
+ * time only the holder's signature is checked. Budgeted; the oldest entry goes first.
+ */
+export const MAX_VERIFIED_TOKENS = 10_000;
+export interface VerifiedToken {
+  readonly issuer: TrustedIssuer;
+  readonly claims: NonNullable<ReturnType<typeof decodeCardTokenPayload>>;
+  readonly holderKey: KeyObject;
+  readonly jkt: string;
+}
 
 class Draft {
   reasons: ReasonCode[] = [];
@@ -123,6 +142,7 @@ const isP256Jwk = (j: unknown): j is { kty: 'EC'; crv: 'P-256'; x: string; y: st
 
 export function createOfflineVerifier(opts: OfflineVerifierOptions): EcardVerifier {
   const skew = (opts.skewSeconds ?? 30);
+  const verifiedTokens = opts.verifiedTokens ?? createVerifiedTokenCache();
   const kbMaxAge = opts.kbMaxAgeSeconds ?? 300;
 
   async function applyStatus(d: Draft, uri: string, idx: number): Promise<void> {
@@ -147,31 +167,40 @@ export function createOfflineVerifier(opts: OfflineVerifierOptions): EcardVerifi
     const pres = parts && decodeCoseSign1(parts.presentation);
     if (!parts || !token || !pres) return d.fail('MALFORMED').done();
 
-    // 1. The issuer's signature over the card token, before reading anything in it.
-    const kid = token.protectedHeader.get(HEADER.kid);
-    const issuer = kid instanceof Uint8Array ? findIssuer(opts.issuers, { kid: Buffer.from(kid).toString('base64url') }) : undefined;
-    if (!issuer) return d.fail('ISSUER_UNKNOWN').done();
-    d.issuer = { kid: issuer.kid, subject: issuer.subject };
-    if (token.protectedHeader.get(HEADER.alg) !== issuer.alg.cose || !issuer.verify(sigStructure(token.protectedBytes, token.payload), token.signature)) {
-      return d.fail('ISSUER_SIGNATURE_INVALID').done();
+    // 1. The issuer's signature over the card token, before reading anything in it (once per token).
+    const tokenHash = createHash('sha256').update(parts.cardToken).digest();
+    const cacheKey = tokenHash.toString('base64');
+    let verified = verifiedTokens.get(cacheKey);
+    if (!verified) {
+      const kid = token.protectedHeader.get(HEADER.kid);
+      const issuer = kid instanceof Uint8Array ? findIssuer(opts.issuers, { kid: Buffer.from(kid).toString('base64url') }) : undefined;
+      if (!issuer) return d.fail('ISSUER_UNKNOWN').done();
+      d.issuer = { kid: issuer.kid, subject: issuer.subject };
+      if (token.protectedHeader.get(HEADER.alg) !== issuer.alg.cose || !issuer.verify(sigStructure(token.protectedBytes, token.payload), token.signature)) {
+        return d.fail('ISSUER_SIGNATURE_INVALID').done();
+      }
+      const decoded = decodeCardTokenPayload(token.payload);
+      if (!decoded) return d.fail('MALFORMED').done();
+      verified = { issuer, claims: decoded, holderKey: createPublicKey({ key: decoded.holderJwk, format: 'jwk' }), jkt: await calculateJwkThumbprint(decoded.holderJwk as JWK) };
+      if (verifiedTokens.size >= MAX_VERIFIED_TOKENS) verifiedTokens.delete(verifiedTokens.keys().next().value!);
+      verifiedTokens.set(cacheKey, verified);
     }
-    const claims = decodeCardTokenPayload(token.payload);
-    if (!claims) return d.fail('MALFORMED').done();
+    const { claims, holderKey } = verified;
+    d.issuer = { kid: verified.issuer.kid, subject: verified.issuer.subject };
     d.card.ref = claims.cardRef;
     d.expiresAt = new Date(claims.exp * 1000).toISOString();
-    d.holder = { jkt: await calculateJwkThumbprint(claims.holderJwk as JWK) };
+    d.holder = { jkt: verified.jkt };
     if (claims.exp < nowS - skew) d.fail('CREDENTIAL_EXPIRED');
     if (claims.iat > nowS + skew) d.fail('CREDENTIAL_NOT_YET_VALID');
 
     // 2. The holder's fresh signature, with the key the issuer bound into the token.
-    const holderKey = createPublicKey({ key: claims.holderJwk, format: 'jwk' });
     if (pres.protectedHeader.get(HEADER.alg) !== ES256.cose || pres.signature.length !== 64
       || !nodeVerify('sha256', sigStructure(pres.protectedBytes, pres.payload), { key: holderKey, dsaEncoding: 'ieee-p1363' }, pres.signature)) {
       return d.fail('HOLDER_SIGNATURE_INVALID').done();
     }
     const p = decodePresentationPayload(pres.payload);
     if (!p) return d.fail('MALFORMED').done();
-    if (!Buffer.from(createHash('sha256').update(parts.cardToken).digest().subarray(0, TOKEN_DIGEST_BYTES)).equals(p.tokenDigest)) return d.fail('TOKEN_BINDING_MISMATCH').done();
+    if (!tokenHash.subarray(0, TOKEN_DIGEST_BYTES).equals(p.tokenDigest)) return d.fail('TOKEN_BINDING_MISMATCH').done();
     d.purpose = p.purpose;
     d.disclosed = { card_ref: claims.cardRef, purpose: p.purpose };
 
