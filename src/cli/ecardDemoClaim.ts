@@ -10,27 +10,9 @@
 import { COUNTER_CHANNEL } from '../ecard/channels.ts';
 import { deviceJwk, signClaimProof } from '../ecard/holder/ecardHolder.js';
 import type { CommandContext } from './commands.ts';
-import type { ServiceClient } from './serviceClient.ts';
+import { httpServiceClient } from './serviceClient.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function httpClient(url: string, token: string): ServiceClient {
-  const base = url.replace(/\/+$/, '');
-  return {
-    url: base,
-    async request(method, path, body) {
-      const res = await fetch(base + path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      let json: unknown;
-      try { json = JSON.parse(text); } catch { json = { text }; }
-      return { status: res.status, json };
-    },
-  };
-}
 
 export async function ecardDemoClaim(ctx: CommandContext): Promise<number> {
   const holderId = ctx.options.holder;
@@ -54,7 +36,7 @@ export async function ecardDemoClaim(ctx: CommandContext): Promise<number> {
   });
 
   let result: { cardId: string; credential: string; cardToken: string; statusList: { id: number; uri: string } };
-  const client = url && token ? httpClient(url, token) : ctx.remote;
+  const client = url && token ? httpServiceClient(url.replace(/\/+$/, ''), token) : ctx.remote;
   if (client) {
     // The proof is addressed to the issuer identifier the trust bundle names (the public URL's, which a
     // proxy may make differ from the URL this command talks to).

@@ -38,6 +38,7 @@ export interface EcardWorld {
   /** Root certificates (DER) of the CA hierarchy: a partner verifier's trust anchors. */
   readonly anchors: Uint8Array[];
   readonly keyStore: KeyStore;
+  readonly ca: Awaited<ReturnType<typeof createCaService>>;
   close(): Promise<void>;
 }
 
@@ -55,7 +56,7 @@ export async function createEcardWorld(opts: { issuer?: IssuerId; now?: string }
     pool: db.pool, keyStore, clock, ca, persons, channels: createStaticChannelDirectory(CHANNELS), face: face.sessions, publicUrl: PUBLIC_URL, issuer: opts.issuer,
   });
   const anchors = (await ca.listCas()).filter((c) => c.role === 'root').map((c) => new Uint8Array(Buffer.from(c.certificatePem!.replace(/-----[^-]+-----|\s/g, ''), 'base64')));
-  return { db, clock, ecard, persons, face, anchors, keyStore, close: async () => { await ca.close(); await db.close(); } };
+  return { db, clock, ecard, persons, face, anchors, keyStore, ca, close: async () => { await ca.close(); await db.close(); } };
 }
 
 /** A holder's phone: a device key from the holder library, and what it does with it. */

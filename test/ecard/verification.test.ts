@@ -180,6 +180,34 @@ describe('e-card credentials and QR codes', () => {
     expect((await stranger.verifyQr(await qr())).reasons).toEqual(['ISSUER_UNKNOWN']);
   });
 
+  it('signs with the SM2 issuer when configured (private JOSE/COSE names), verified by Kexin\'s verifier', async () => {
+    const { createEcardService } = await import('../../src/ecard/ecardService.ts');
+    const { createStaticChannelDirectory } = await import('../../src/ecard/channels.ts');
+    const sm2 = await createEcardService({
+      pool: world.db.pool, keyStore: world.keyStore, clock: world.clock, ca: world.ca, persons: world.persons, channels: createStaticChannelDirectory([]),
+      face: world.face.sessions, publicUrl: 'https://kexin.example.gov.cn', issuer: 'sm2',
+    });
+    const { holderId } = await sm2.createHolder({ name: '国密', idNumber: idNumber(502), cardNumber: 'A00000502', region: '440305' }, OPERATOR);
+    const phone = await newDevice();
+    const { nonce } = await sm2.claimNonce();
+    const proof = await holder.signClaimProof({ privateKey: phone.keys.privateKey, jwk: phone.jwk, audience: sm2.iss, nonce, iat: Math.floor(world.clock.now().getTime() / 1000) });
+    const c = await sm2.claim({ holderId, channelId: 'kexin-counter', deviceJwk: phone.jwk, proof }, OPERATOR);
+    expect(JSON.parse(Buffer.from(c.credential.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'SM2-SM3' });
+    const bundle = sm2.trustBundle();
+    expect(bundle.issuers.map((i) => i.alg)).toEqual(['ES256', 'SM2-SM3']);
+    const loaded = await loadTrustedIssuers({ anchors: world.anchors, issuers: bundle.issuers.map((i) => ({ certificate: pemToDer(i.certificatePem)[0]!, chain: pemToDer(i.chainPem) })), at: world.clock.now() });
+    expect(loaded.refused).toEqual([]);
+    const sm2Cache = createStatusListCache({ issuers: loaded.issuers, clock: world.clock });
+    expect(sm2Cache.ingest((await sm2.statusList(c.statusList.id)).jwt)).toMatchObject({ ok: true });
+    const v = createOfflineVerifier({ issuers: loaded.issuers, status: sm2Cache, clock: world.clock });
+    const now = world.clock.now().getTime();
+    expect(await v.verifyQr(await holder.makeDynamicQr({ cardToken: c.cardToken, privateKey: phone.keys.privateKey, now }))).toMatchObject({ valid: true, issuer: { subject: expect.stringContaining('SM2') } });
+    const pres = await holder.presentSdJwt({ credential: c.credential, disclose: ['card_number'], privateKey: phone.keys.privateKey, audience: AUD, nonce: 'n-9', iat: Math.floor(now / 1000) });
+    expect(await v.verifyPresentation(pres, { audience: AUD, nonce: 'n-9' })).toMatchObject({ valid: true, disclosed: { card_number: 'A00000502' } });
+    const token = Buffer.from(c.cardToken, 'base64url'); token[token.length - 3]! ^= 1;
+    expect((await v.verifyQr(await holder.makeDynamicQr({ cardToken: token, privateKey: phone.keys.privateKey, now }))).reasons).toEqual(['ISSUER_SIGNATURE_INVALID']);
+  });
+
   it('reports suspension once the new status list is fetched, and the old list as stale or expired', async () => {
     await world.ecard.suspend(claim.cardId, 'lost', OPERATOR);
     expect((await verifier.verifyQr(await qr())).valid).toBe(true); // cached list: still the old answer

@@ -14,6 +14,7 @@
 import { createHash, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { Clock } from '../../clock.ts';
+import { decodeJsonPart } from '../formats/jsonPart.ts';
 import { checkIdNumber } from '../../persons/idNumber.ts';
 import { ES256 } from '../formats/algorithms.ts';
 import { decodeCardTokenPayload } from '../formats/cardToken.ts';
@@ -125,15 +126,6 @@ class Draft {
   }
 }
 
-function json(part: string | undefined): Record<string, unknown> | undefined {
-  if (!part || !/^[A-Za-z0-9_-]+$/.test(part)) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 const isP256Jwk = (j: unknown): j is { kty: 'EC'; crv: 'P-256'; x: string; y: string } => {
   const k = j as Record<string, unknown> | null;
@@ -228,7 +220,7 @@ export function createOfflineVerifier(opts: OfflineVerifierOptions): EcardVerifi
     const split = splitSdJwt(text);
     if (!split) return d.fail('MALFORMED').done();
     const [h, pl, sig] = split.jwt.split('.');
-    const header = json(h);
+    const header = decodeJsonPart(h);
     if (!header || pl === undefined || sig === undefined || split.jwt.split('.').length !== 3 || !SD_JWT_TYPES.has(header.typ as string)) return d.fail('MALFORMED').done();
 
     // 1. Issuer: the x5c leaf must be a trusted e-card issuer; then its signature.
@@ -247,7 +239,7 @@ export function createOfflineVerifier(opts: OfflineVerifierOptions): EcardVerifi
       }
     } else {
       if (!issuer.verify(Buffer.from(`${h}.${pl}`, 'ascii'), Buffer.from(sig, 'base64url'))) return d.fail('ISSUER_SIGNATURE_INVALID').done();
-      payload = json(pl);
+      payload = decodeJsonPart(pl);
     }
     if (!payload || typeof payload !== 'object') return d.fail('MALFORMED').done();
 

@@ -4,6 +4,7 @@
  * database. Either way the answer says as of when it holds.
  */
 import type { Clock } from '../../clock.ts';
+import { decodeJsonPart } from '../formats/jsonPart.ts';
 import { decodeStatusBits, STATUS, type StatusBits } from '../formats/statusList.ts';
 import { findIssuer, type TrustedIssuer } from './trustedIssuers.ts';
 import type { ReasonCode } from './reasons.ts';
@@ -44,15 +45,6 @@ export interface StatusListCache extends StatusSource {
 export const MAX_CACHED_LISTS = 256;
 export const MAX_STATUS_JWT_LENGTH = 24 * 1024 * 1024;
 
-function b64json(part: string | undefined): Record<string, unknown> | undefined {
-  if (!part || !/^[A-Za-z0-9_-]+$/.test(part)) return undefined;
-  try {
-    const v = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function createStatusListCache(deps: { readonly issuers: readonly TrustedIssuer[]; readonly clock: Clock }): StatusListCache {
   const lists = new Map<string, CachedList>();
@@ -61,7 +53,7 @@ export function createStatusListCache(deps: { readonly issuers: readonly Trusted
     if (typeof jwt !== 'string' || jwt.length > MAX_STATUS_JWT_LENGTH) return { ok: false, reason: 'MALFORMED' };
     const parts = jwt.split('.');
     if (parts.length !== 3) return { ok: false, reason: 'MALFORMED' };
-    const header = b64json(parts[0]);
+    const header = decodeJsonPart(parts[0]);
     if (!header || header.typ !== 'statuslist+jwt') return { ok: false, reason: 'MALFORMED' };
     const x5c = Array.isArray(header.x5c) && typeof header.x5c[0] === 'string' ? new Uint8Array(Buffer.from(header.x5c[0], 'base64')) : undefined;
     const issuer = findIssuer(deps.issuers, x5c ? { certificate: x5c } : { kid: header.kid });
@@ -69,7 +61,7 @@ export function createStatusListCache(deps: { readonly issuers: readonly Trusted
     if (!/^[A-Za-z0-9_-]+$/.test(parts[2]!) || !issuer.verify(Buffer.from(`${parts[0]}.${parts[1]}`, 'ascii'), Buffer.from(parts[2]!, 'base64url'))) {
       return { ok: false, reason: 'ISSUER_SIGNATURE_INVALID' };
     }
-    const payload = b64json(parts[1]);
+    const payload = decodeJsonPart(parts[1]);
     const sl = payload?.status_list as Record<string, unknown> | undefined;
     if (!payload || typeof payload.sub !== 'string' || !Number.isSafeInteger(payload.iat) || !sl || typeof sl !== 'object') return { ok: false, reason: 'MALFORMED' };
     const exp = payload.exp === undefined ? undefined : Number.isSafeInteger(payload.exp) ? (payload.exp as number) : NaN;
