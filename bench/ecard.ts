@@ -113,7 +113,13 @@ export async function main(): Promise<void> {
     const inner = results.reduce((s, r) => s + (r.ok * 1000) / r.ms, 0);
     report('offline QR verification, seen before (2 threads)', inner, 'QR/s', { target: 5000, valid: `${ok2}/${texts.length}`, wallIncludingStartup: `${fmt(wall)}ms` });
 
-    // ---- claims per second, database included, face excluded
+    // ---- claims per second, database included, face excluded — beside what this database does at
+    // the same moment: a round trip, and an empty transaction (a claim is bound by both).
+    const rt = await timed(async () => { for (let i = 0; i < 200; i++) await world.db.pool.query('SELECT 1'); });
+    report('reference: database round trip', 200_000 / rt.ms, 'query/s', { ms: (rt.ms / 200).toFixed(2) });
+    const { withTransaction } = await import('../src/db/transaction.ts');
+    const empty = await timed(async () => { for (let i = 0; i < 100; i++) await withTransaction(world.db.pool, async (tx) => { await tx.query('SELECT 1'); }); });
+    report('reference: empty transaction (BEGIN, SELECT, COMMIT)', 100_000 / empty.ms, 'tx/s');
     const HOLDERS = Number(process.env.BENCH_CLAIM_HOLDERS ?? 1500);
     const holders: string[] = [];
     for (let i = 0; i < HOLDERS; i++) {

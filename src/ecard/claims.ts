@@ -22,10 +22,11 @@ import type pg from 'pg';
 import { appendAuditEntries, type AuditEntry } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import { createGroupCommit } from '../db/groupCommit.ts';
+import { multiRowValues } from '../db/multiRowValues.ts';
 import type { Tx } from '../db/transaction.ts';
 import { maskIdentifier } from '../persons/idNumber.ts';
 import type { PersonRegistry } from '../persons/personRegistry.ts';
-import { cardView, loadLiveCard, type Caller } from './cards.ts';
+import { cardView, loadLiveCard, loadLiveCards, type Caller } from './cards.ts';
 import type { Channel, ChannelDirectory } from './channels.ts';
 import { issueCardToken, issueSdJwtVc } from './credential.ts';
 import { ecardErrors } from './ecardErrors.ts';
@@ -155,44 +156,58 @@ export function createClaims(deps: ClaimsDeps) {
     return payload.nonce;
   }
 
-  /** Step 5, per claim, inside a group-committed transaction: use the nonce and the evidence, re-check the card, record. */
+  /**
+   * Step 5b for a batch of claims, in one group-committed transaction, with one statement per step for
+   * the whole batch (on the embedded database every round trip counts): use the nonces, lock the cards
+   * and re-check them, use the face sessions, end replaced credentials, insert, audit. A claim that
+   * fails a check throws; the group commit then retries each claim alone, so it fails alone.
+   */
   const commits = createGroupCommit<PendingClaim>(pool, async (tx, items) => {
-    const audits: AuditEntry[] = [];
     const now = clock.now();
+    // Two claims of one card into one channel in the same batch: settle them one after the other.
+    if (new Set(items.map((it) => `${it.cardId}/${it.channelId}`)).size !== items.length) throw new Error('same card and channel twice in one batch');
+    const used = new Set((await tx.query<{ nonce_hash: Buffer }>(
+      'DELETE FROM ecard_claim_nonces WHERE nonce_hash = ANY($1::bytea[]) AND expires_at >= $2 RETURNING nonce_hash', [items.map((it) => it.nonceHash), now])).rows.map((r) => r.nonce_hash.toString('hex')));
+    for (const it of items) if (!used.has(it.nonceHash.toString('hex'))) throw ecardErrors.nonceInvalid();
+    // The cards were read before signing; locked now, each must still be the same, active card.
+    const cards = await loadLiveCards(tx, items.map((it) => it.holderId));
     for (const it of items) {
-      const used = await tx.query('DELETE FROM ecard_claim_nonces WHERE nonce_hash = $1 AND expires_at >= $2', [it.nonceHash, now]);
-      if (used.rowCount !== 1) throw ecardErrors.nonceInvalid();
-      // The card was read before signing; under the lock it must still be the same, active card.
-      const card = await loadLiveCard(tx, it.holderId, true);
-      const state = cardView(card, now).state;
-      if (card.id !== it.cardId || state !== 'active') throw ecardErrors.cardNotActive(card.id !== it.cardId ? 'revoked' : state);
-      let evidence: { method: 'face_session' | 'operator'; session?: string; passedAt?: string; subject: string; actor: string };
-      if (it.faceSessionId !== undefined) {
-        const subject = it.managerId ?? it.holderId;
-        const s = await deps.face!.consume(tx, it.faceSessionId, { subjectId: subject, maxAgeMs: faceMaxAge, purpose: 'ecard.claim' }, it.actor);
-        evidence = { method: 'face_session', session: s.sessionId, passedAt: s.passedAt, subject: `person:${subject}`, actor: it.actor };
-      } else {
-        evidence = { method: 'operator', subject: `person:${it.holderId}`, actor: it.actor };
+      const card = cards.get(it.holderId);
+      const state = card ? cardView(card, now).state : 'revoked';
+      if (!card || card.id !== it.cardId || state !== 'active') throw ecardErrors.cardNotActive(card && card.id === it.cardId ? state : 'revoked');
+    }
+    const evidence = new Map<string, { method: 'face_session' | 'operator'; session?: string; passedAt?: string; subject: string; actor: string }>();
+    for (const it of items) {
+      if (it.faceSessionId === undefined) {
+        evidence.set(it.credentialId, { method: 'operator', subject: `person:${it.holderId}`, actor: it.actor });
+        continue;
       }
-      // A channel holds one live credential per card: a new device replaces the old one.
-      const replaced = (await tx.query<{ id: string; list_id: number }>(
-        `UPDATE ecard_credentials SET status = $3, ended_at = $4, ended_reason = 'replaced' WHERE card_id = $1 AND channel_id = $2 AND ended_at IS NULL RETURNING id, list_id`,
-        [it.cardId, it.channelId, STATUS.INVALID, now])).rows;
-      await touchStatusLists(tx, replaced.map((r) => r.list_id));
-      await tx.query(
-        `INSERT INTO ecard_credentials (id, card_id, channel_id, card_ref, device_jkt, issuer_id, list_id, idx, status, evidence, issued_by, issued_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12)`,
-        [it.credentialId, it.cardId, it.channelId, it.cardRef, it.jkt, it.issuerId, it.listId, it.idx, JSON.stringify(evidence), it.actor, now, it.expiresAt]);
-      audits.push({
+      const subject = it.managerId ?? it.holderId;
+      const s = await deps.face!.consume(tx, it.faceSessionId, { subjectId: subject, maxAgeMs: faceMaxAge, purpose: 'ecard.claim' }, it.actor);
+      evidence.set(it.credentialId, { method: 'face_session', session: s.sessionId, passedAt: s.passedAt, subject: `person:${subject}`, actor: it.actor });
+    }
+    // A channel holds one live credential per card: a new device replaces the old one.
+    const replaced = (await tx.query<{ id: string; card_id: string; channel_id: string; list_id: number }>(
+      `UPDATE ecard_credentials c SET status = $3, ended_at = $4, ended_reason = 'replaced'
+       FROM unnest($1::uuid[], $2::text[]) AS t(card_id, channel_id)
+       WHERE c.card_id = t.card_id AND c.channel_id = t.channel_id AND c.ended_at IS NULL RETURNING c.id, c.card_id, c.channel_id, c.list_id`,
+      [items.map((it) => it.cardId), items.map((it) => it.channelId), STATUS.INVALID, now])).rows;
+    await touchStatusLists(tx, replaced.map((r) => r.list_id));
+    const { sql, params } = multiRowValues(items.map((it) => [
+      it.credentialId, it.cardId, it.channelId, it.cardRef, it.jkt, it.issuerId, it.listId, it.idx, 0, JSON.stringify(evidence.get(it.credentialId)), it.actor, now, it.expiresAt,
+    ]));
+    await tx.query(`INSERT INTO ecard_credentials (id, card_id, channel_id, card_ref, device_jkt, issuer_id, list_id, idx, status, evidence, issued_by, issued_at, expires_at) ${sql}`, params);
+    await appendAuditEntries(tx, items.map((it) => {
+      const e = evidence.get(it.credentialId)!;
+      return {
         actor: it.actor, action: 'ecard.claim', subject: `card:${it.cardId}`,
         details: {
           holder: `holder:${it.holderId}`, credential: it.credentialId, channel: it.channelId, cardNumber: it.cardNumberMasked,
-          evidence: { method: evidence.method, session: evidence.session ?? null, subject: evidence.subject }, deviceJkt: it.jkt,
-          statusList: { id: it.listId, idx: it.idx }, replaced: replaced.map((r) => r.id), issuer: it.issuerId,
+          evidence: { method: e.method, session: e.session ?? null, subject: e.subject }, deviceJkt: it.jkt,
+          statusList: { id: it.listId, idx: it.idx }, replaced: replaced.filter((r) => r.card_id === it.cardId && r.channel_id === it.channelId).map((r) => r.id), issuer: it.issuerId,
         },
-      });
-    }
-    await appendAuditEntries(tx, audits, clock);
+      } satisfies AuditEntry;
+    }), clock);
   });
 
   async function claim(input: ClaimInput, caller: Caller): Promise<ClaimResult> {

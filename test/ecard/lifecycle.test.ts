@@ -92,6 +92,22 @@ describe('e-card lifecycle', () => {
     expect(await code(world.ecard.claim({ holderId, channelId: 'hrss-app', deviceJwk: device.jwk, proof }, OPERATOR))).toBe('ECARD_NONCE_INVALID');
   });
 
+  it('commits concurrent claims together, and a bad one in the same burst fails alone', async () => {
+    const holders = await Promise.all([0, 1, 2, 3, 4].map(() => newHolder()));
+    const phone = await newDevice();
+    const { nonce } = await world.ecard.claimNonce();
+    const iat = Math.floor(world.clock.now().getTime() / 1000);
+    const reused = await holder.signClaimProof({ privateKey: phone.keys.privateKey, jwk: phone.jwk, audience: world.ecard.iss, nonce, iat });
+    await world.ecard.claim({ holderId: holders[4]!.holderId, channelId: 'hrss-app', deviceJwk: phone.jwk, proof: reused }, OPERATOR);
+    const results = await Promise.all([
+      ...holders.slice(0, 4).map((h) => code(claimWith(world, phone, { holderId: h.holderId }))),
+      // Same nonce again, for another holder: refused, alone.
+      code(world.ecard.claim({ holderId: holders[3]!.holderId, channelId: 'icbc', deviceJwk: phone.jwk, proof: reused }, OPERATOR)),
+    ]);
+    expect(results).toEqual(['resolved', 'resolved', 'resolved', 'resolved', 'ECARD_NONCE_INVALID']);
+    for (const h of holders.slice(0, 4)) expect((await world.ecard.listChannels(h.holderId)).map((c) => c.channelId)).toEqual(['hrss-app']);
+  });
+
   it('suspends, resumes, revokes and reissues, rewriting every live credential\'s status entry', async () => {
     const { holderId, card } = await newHolder();
     const phone = await newDevice();
