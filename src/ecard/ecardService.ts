@@ -60,7 +60,10 @@ export async function createEcardService(deps: EcardServiceDeps) {
     createHolder: cards.createHolder,
     getCard: cards.getCard,
     /** The holder (person, masked) and all their cards. */
-    getHolder: async (holderId: string) => ({ holder: await deps.persons.get((await cards.holderCards(holderId))[0]!.holderId), cards: await cards.holderCards(holderId) }),
+    getHolder: async (holderId: string) => {
+      const held = await cards.holderCards(holderId);
+      return { holder: await deps.persons.get(holderId), cards: held };
+    },
     /** 亲情服务: who manages whose card, with the member's consent on record (the person registry keeps it). */
     addFamilyMember: async (holderId: string, input: { readonly memberId: string; readonly relation: string; readonly consent: FamilyConsent }, caller: Caller) => {
       await cards.holderCards(holderId);
