@@ -19,5 +19,4 @@ export const ecardErrors = {
   evidenceRequired: () => new KexinError('ECARD_EVIDENCE_REQUIRED', 'a passed face session of the holder is required', 403),
   familyNotManaged: () => new KexinError('ECARD_FAMILY_NOT_MANAGED', 'the manager does not manage this holder (no consent on record)', 403),
   statusListNotFound: () => new KexinError('ECARD_STATUS_LIST_NOT_FOUND', 'no such status list', 404),
-  verifyInputInvalid: (why: string) => new KexinError('ECARD_VERIFY_INPUT_INVALID', why, 400),
 } as const;

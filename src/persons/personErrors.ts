@@ -2,17 +2,18 @@
 import { KexinError } from '../errors.ts';
 import type { IdNumberProblem } from './idNumber.ts';
 
-const ID_MESSAGES: Record<IdNumberProblem, string> = {
-  ID_NUMBER_FORMAT: 'idNumber must be 17 digits and a check character (digit or X)',
-  ID_NUMBER_CHECKSUM: 'idNumber check character does not match (GB 11643-1999)',
-  ID_NUMBER_BIRTH_DATE: 'idNumber holds no valid birth date',
-  ID_NUMBER_REGION: 'idNumber holds no valid GB/T 2260 region prefix',
+const ID_NUMBER_ERRORS: Record<IdNumberProblem, () => KexinError> = {
+  ID_NUMBER_FORMAT: () => new KexinError('PERSON_ID_NUMBER_FORMAT', 'idNumber must be 17 digits and a check character (digit or X)', 400),
+  ID_NUMBER_CHECKSUM: () => new KexinError('PERSON_ID_NUMBER_CHECKSUM', 'idNumber check character does not match (GB 11643-1999)', 400),
+  ID_NUMBER_BIRTH_DATE: () => new KexinError('PERSON_ID_NUMBER_BIRTH_DATE', 'idNumber holds no valid birth date', 400),
+  ID_NUMBER_REGION: () => new KexinError('PERSON_ID_NUMBER_REGION', 'idNumber holds no valid GB/T 2260 region prefix', 400),
 };
 
 export const personErrors = {
-  idNumber: (problem: IdNumberProblem) => new KexinError(`PERSON_${problem}`, ID_MESSAGES[problem], 400),
-  region: (problem: 'REGION_FORMAT' | 'REGION_PROVINCE') =>
-    new KexinError(`PERSON_${problem}`, problem === 'REGION_FORMAT' ? 'region must be a six-digit GB/T 2260 code' : 'region does not start with a GB/T 2260 province code', 400),
+  idNumber: (problem: IdNumberProblem) => ID_NUMBER_ERRORS[problem](),
+  region: (problem: 'REGION_FORMAT' | 'REGION_PROVINCE') => (problem === 'REGION_FORMAT'
+    ? new KexinError('PERSON_REGION_FORMAT', 'region must be a six-digit GB/T 2260 code', 400)
+    : new KexinError('PERSON_REGION_PROVINCE', 'region does not start with a GB/T 2260 province code', 400)),
   ssn: () => new KexinError('PERSON_SSN_FORMAT', 'ssn must be 9 to 20 upper-case letters or digits', 400),
   name: () => new KexinError('PERSON_NAME_INVALID', 'name must be 1 to 64 characters without control characters', 400),
   notFound: () => new KexinError('PERSON_NOT_FOUND', 'no such person', 404),

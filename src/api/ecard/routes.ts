@@ -13,6 +13,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import fastifyStatic from '@fastify/static';
 import type { FastifyRequest } from 'fastify';
 import type { CaService } from '../../ca/caServiceTypes.ts';
+import { KexinError } from '../../errors.ts';
 import type { Caller } from '../../ecard/cards.ts';
 import type { EcardService } from '../../ecard/ecardService.ts';
 import { imageBytes } from '../face/base64.ts';
@@ -115,7 +116,7 @@ export function ecardRoutes(ecard: EcardService, ca: Pick<CaService, 'listCas'>)
       const vendor = Object.fromEntries(Object.entries(VENDOR).map(([name, v]) => [name, { body: readFileSync(v.file), type: v.type }]));
       app.get('/ecard/ui/vendor/:file', { schema: { params: Type.Object({ file: Type.String({ maxLength: 32 }) }) } }, async (req, reply) => {
         const v = vendor[req.params.file];
-        if (!v) return reply.code(404).type('application/problem+json').send({ type: 'urn:kexin:problem:not-found', title: 'Not Found', status: 404, code: 'NOT_FOUND' });
+        if (!v) throw new KexinError('NOT_FOUND', 'no such file', 404);
         return reply.type(v.type).header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').send(v.body);
       });
       await app.register(fastifyStatic, {

@@ -17,7 +17,7 @@ export const HolderBody = Type.Object({
   cardNumber: Type.String({ minLength: 9, maxLength: 20 }),
   region: Type.String({ minLength: 6, maxLength: 6 }),
   photo: Type.Optional(Type.String({ minLength: 4, maxLength: PHOTO_B64_MAX })),
-  validUntil: Type.Optional(Type.String({ format: 'date-time' })),
+  validUntil: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })),
 }, { additionalProperties: false });
 
 export const CardView = Type.Object({
@@ -90,7 +90,7 @@ export const VerificationResult = Type.Object({
 
 export const SuspendBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
 export const RevokeBody = Type.Object({ reason: Type.Enum(['cancelled', 'deceased', 'other']) }, { additionalProperties: false });
-export const ReissueBody = Type.Object({ cardNumber: Type.String({ minLength: 9, maxLength: 20 }), validUntil: Type.Optional(Type.String({ format: 'date-time' })) }, { additionalProperties: false });
+export const ReissueBody = Type.Object({ cardNumber: Type.String({ minLength: 9, maxLength: 20 }), validUntil: Type.Optional(Type.String({ format: 'date-time', maxLength: 40 })) }, { additionalProperties: false });
 
 export const ChannelHolding = Type.Object({
   channelId: Type.String(), name: Type.Union([Type.String(), Type.Null()]), class: Type.Union([Type.String(), Type.Null()]),
