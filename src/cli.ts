@@ -22,6 +22,9 @@ const USAGE = `kexin — identity and trust service
   kexin audit verify                            recompute the audit chain, report the first broken link
   kexin face compare A.jpg B.jpg                compare two face photos (same JSON as POST /face/verify)
   kexin models build                            convert the face models into the data dir
+  kexin ecard demo-claim --holder ID [--channel C] [--url URL --token T]
+                                                claim a card with a fresh device key as an operator (test runs):
+                                                one JSON line {cardId, credential, cardToken, statusListId, statusListUri, deviceJwk}
 
 Environment: PORT, HOST, KEXIN_DATA_DIR, DATABASE_URL, KEXIN_BOOTSTRAP_TOKEN, KEXIN_KEY_PASSPHRASE (see README).`;
 
@@ -32,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       csr: { type: 'string' }, profile: { type: 'string' }, ca: { type: 'string' }, reason: { type: 'string' },
       id: { type: 'string' }, name: { type: 'string' }, algorithm: { type: 'string' }, cert: { type: 'string' }, chain: { type: 'string' },
+      holder: { type: 'string' }, channel: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

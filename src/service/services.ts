@@ -3,6 +3,8 @@ import type { AuditService } from '../audit/auditService.ts';
 import type { RunningCaService } from '../ca/caService.ts';
 import type { FaceService } from '../liveness/faceService.ts';
 import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
+import type { PersonRegistry } from '../persons/personRegistry.ts';
+import type { EcardService } from '../ecard/ecardService.ts';
 
 export interface Services {
   /** Always present: the break-glass operator tokens. */
@@ -11,6 +13,8 @@ export interface Services {
   ca?: RunningCaService;
   /** Undefined also when the face models could not be loaded. */
   face?: FaceService;
+  persons?: PersonRegistry;
+  ecard?: EcardService;
 }
 
 /** The service `name`, which a module started earlier must have registered. */
