@@ -75,7 +75,11 @@ export function checkTimeStampToken(token: TimeStampToken, data: Uint8Array | ((
  * own signature, and returns the token DER. A TSA that answers anything else is a 502-class failure.
  */
 export async function requestTimestamp(tsa: TimestampAuthority, data: Uint8Array, alg: DigestName = 'sha256'): Promise<TimeStampToken> {
-  const imprint = digest(alg, data);
+  return requestTimestampForDigest(tsa, alg, digest(alg, data));
+}
+
+/** As `requestTimestamp`, for a digest already computed (a PDF byte range hashed while streaming). */
+export async function requestTimestampForDigest(tsa: TimestampAuthority, alg: DigestName, imprint: Uint8Array): Promise<TimeStampToken> {
   // Positive and minimal as a DER INTEGER: first octet in 0x01..0x7f.
   const nonce = new Uint8Array(randomBytes(8));
   nonce[0] = (nonce[0]! & 0x7f) | 0x01;
