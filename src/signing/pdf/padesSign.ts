@@ -16,7 +16,8 @@ import type { Signer } from '../../crypto/keyStore.ts';
 import type { DigestName } from '../../crypto/algorithmIdentifiers.ts';
 import { buildSignedData } from '../cms/buildSignedData.ts';
 import { readSignedData } from '../cms/readSignedData.ts';
-import { requestTimestampForDigest, type TimestampAuthority } from '../cms/timestamp.ts';
+import { checkTimeStampToken, requestTimestampForDigest, type TimestampAuthority } from '../cms/timestamp.ts';
+import { parseCertificate } from '../../ca/certificate.ts';
 import { sealErrors } from '../errors.ts';
 import { makeSesSignature } from '../gbt38540/sesSignature.ts';
 import type { SESeal } from '../gbt38540/sesSeal.ts';
@@ -37,14 +38,26 @@ export interface PdfSealRequest {
   /** Where the seal is drawn: its centre, in millimetres from the page's lower-left corner (crop box). Absent: invisible. */
   readonly placement?: { readonly page: number; readonly xMm: number; readonly yMm: number } | undefined;
   readonly image: { readonly png: Uint8Array; readonly widthMm: number; readonly heightMm: number; readonly cacheKey: string };
-  /** The printed copy's verification block: lower-left corner in millimetres. */
-  readonly block?: { readonly page: number; readonly xMm: number; readonly yMm: number; readonly qrText: string; readonly code: string; readonly urlText: string } | undefined;
+  /**
+   * The printed copy's verification block (lower-left corner in millimetres), made once the input's
+   * digest is known (the QR code's signed payload names it).
+   */
+  readonly block?: ((input: { sha256: Uint8Array; length: number }) => Promise<VerificationBlock>) | undefined;
   /** DocMDP certification (ISO 32000-2 §12.8.2.2): 1 no changes, 2 form filling and signing, 3 also annotations. */
   readonly certify?: 1 | 2 | 3 | undefined;
   readonly reason?: string | undefined;
   readonly location?: string | undefined;
   readonly fieldName: string;
   readonly signingTime: Date;
+}
+
+export interface VerificationBlock {
+  readonly page: number;
+  readonly xMm: number;
+  readonly yMm: number;
+  readonly qrText: string;
+  readonly code: string;
+  readonly urlText: string;
 }
 
 export interface PdfSealDeps {
@@ -131,7 +144,7 @@ function contentsPlaceholder(bytes: number): PdfValue {
   return raw(`<${'0'.repeat(bytes * 2)}>`);
 }
 
-interface Context {
+export interface Context {
   view: PdfView;
   src: ByteSource;
   updates: Buffer[];
@@ -234,14 +247,15 @@ async function signatureRevision(ctx: Context, req: PdfSealRequest, deps: PdfSea
     objects.push({ n: maskRef.n, value: maskStream(img) }, { n: imgRef.n, value: imageStream(img, maskRef) });
     parts.push({ rect: [x, y, w, h], xobject: imgRef, name: 'Img' });
   }
-  if (req.block) {
-    const p = pageOf(req.block.page);
+  const block = req.block ? await req.block({ sha256: ctx.hashers.peek('sha256'), length: ctx.src.size }) : undefined;
+  if (block) {
+    const p = pageOf(block.page);
     if (req.placement && p.ref.n !== page.ref.n) throw sealErrors.invalid('the verification block must be on the page of the seal');
     page = p;
-    const x = p.cropBox[0]! + req.block.xMm * PT_PER_MM;
-    const y = p.cropBox[1]! + req.block.yMm * PT_PER_MM;
+    const x = p.cropBox[0]! + block.xMm * PT_PER_MM;
+    const y = p.cropBox[1]! + block.yMm * PT_PER_MM;
     const blkRef = alloc();
-    objects.push({ n: blkRef.n, value: verificationBlockAppearance(req.block.qrText, req.block.code, req.block.urlText) });
+    objects.push({ n: blkRef.n, value: verificationBlockAppearance(block.qrText, block.code, block.urlText) });
     parts.push({ rect: [x, y, BLOCK_MM.width * PT_PER_MM, BLOCK_MM.height * PT_PER_MM], xobject: blkRef, name: 'Blk' });
   }
   const apRef = alloc();
@@ -319,7 +333,7 @@ async function signatureRevision(ctx: Context, req: PdfSealRequest, deps: PdfSea
   return { cms: built.der, ...(signatureTimestamp ? { signatureTimestamp } : {}), tsaChains };
 }
 
-async function dssRevision(ctx: Context, data: ValidationData): Promise<void> {
+export async function dssRevision(ctx: Context, data: ValidationData): Promise<void> {
   reopen(ctx);
   const view = ctx.view;
   let n = nextObjectNumber(view);
@@ -347,7 +361,7 @@ async function dssRevision(ctx: Context, data: ValidationData): Promise<void> {
 }
 
 /** A document time-stamp revision (ETSI EN 319 142-1 §5.4.3); returns the token's genTime and TSA chain. */
-export async function documentTimestampRevision(ctx: Context, tsa: TimestampAuthority, fieldName: string): Promise<{ genTime: Date; tsaCertificates: Uint8Array[] }> {
+export async function documentTimestampRevision(ctx: Context, tsa: TimestampAuthority, fieldName: string): Promise<{ genTime: Date; tsaCertificates: Uint8Array[]; tsaNotAfter?: Date }> {
   reopen(ctx);
   const view = ctx.view;
   let n = nextObjectNumber(view);
@@ -369,7 +383,8 @@ export async function documentTimestampRevision(ctx: Context, tsa: TimestampAuth
   placeContents(u, token.der);
   ctx.updates.push(u.bytes);
   ctx.hashers.update(u.bytes);
-  return { genTime: token.tstInfo.genTime, tsaCertificates: [...token.signedData.certificates] };
+  const tsaCertificate = checkTimeStampToken(token, () => digest).cms.signerCertificate;
+  return { genTime: token.tstInfo.genTime, tsaCertificates: [...token.signedData.certificates], ...(tsaCertificate ? { tsaNotAfter: parseCertificate(tsaCertificate).notAfter.value } : {}) };
 }
 
 /** Opens `src` for appending updates: parses it and hashes it once. */
@@ -400,7 +415,7 @@ export async function sealPdf(src: ByteSource, req: PdfSealRequest, deps: PdfSea
     }
     if (req.level === 'B-LTA') {
       const ts = await documentTimestampRevision(ctx, deps.tsa, `${req.fieldName} archive time-stamp`);
-      archiveTimestamp = { genTime: ts.genTime };
+      archiveTimestamp = { genTime: ts.genTime, ...(ts.tsaNotAfter ? { tsaNotAfter: ts.tsaNotAfter } : {}) };
     }
     const outputLength = src.size + ctx.updates.reduce((s, u) => s + u.length, 0);
     return {
