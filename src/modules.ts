@@ -1,17 +1,22 @@
 /**
- * The service's composition: which key store the configuration names, and the modules in start order.
- * `serve`, `init` and the local CLI all assemble Kexin here, so they never drift apart.
+ * The service's composition: which key store the configuration names, and the modules in start order,
+ * each pairing its start-up (domain, `src/<module>`) with its routes (`src/api/<module>`). `serve`,
+ * `init`, the local CLI and the tests all assemble Kexin here, so they never drift apart.
  */
 import type { Logger } from 'pino';
+import { auditRoutes } from './api/audit/routes.ts';
+import { caRoutes } from './api/ca/routes.ts';
+import { faceRoutes } from './api/face/routes.ts';
+import { createAuditService } from './audit/auditService.ts';
+import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
-import type { KeyStore } from './crypto/keyStore.ts';
 import { createKeyStore } from './crypto/createKeyStore.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
-import { auditModule } from './api/audit/module.ts';
-import { createCaModule } from './api/ca/module.ts';
-import { faceModule } from './api/face/module.ts';
-import type { CaService } from './ca/caServiceTypes.ts';
-import type { ServiceModule } from './service.ts';
+import type { KeyStore } from './crypto/keyStore.ts';
+import { startFace, type FaceModuleOptions } from './liveness/faceModule.ts';
+import { createTemplateCipher, TEMPLATE_KEY_PURPOSE } from './liveness/templateCipher.ts';
+import { adoptLegacyTemplateKey } from './liveness/templateKeyMigration.ts';
+import type { ServiceModule } from './service/serviceModule.ts';
 
 export async function openConfiguredKeyStore(config: Config, logger: Logger): Promise<KeyStore> {
   const keys = config.keys;
@@ -21,7 +26,47 @@ export async function openConfiguredKeyStore(config: Config, logger: Logger): Pr
   return createKeyStore({ backend: 'file', dir: keys.dir, passphrase, logger: log });
 }
 
-export function serviceModules(): { list: ServiceModule[]; ca: () => CaService } {
-  const ca = createCaModule();
-  return { list: [auditModule, ca.module, faceModule], ca: ca.service };
+export function auditModule(): ServiceModule {
+  return {
+    name: 'audit',
+    async start(ctx, services) {
+      const audit = createAuditService({ pool: ctx.db.pool });
+      services.audit = audit;
+      return { routes: [auditRoutes(audit)] };
+    },
+  };
+}
+
+export function caModule(): ServiceModule {
+  return {
+    name: 'ca',
+    async start(ctx, services) {
+      const ca = await startCa({
+        pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger,
+        publicUrl: ctx.config.publicUrl, databaseUrl: ctx.config.databaseUrl,
+      });
+      services.ca = ca.service;
+      return { routes: [caRoutes(ca.service)], stop: ca.stop };
+    },
+  };
+}
+
+export function faceModule(options: FaceModuleOptions = {}): ServiceModule {
+  return {
+    name: 'face',
+    async start(ctx, services) {
+      await adoptLegacyTemplateKey(ctx.config.dataDir, ctx.dataKeys);
+      const cipher = createTemplateCipher(await ctx.dataKeys.get(TEMPLATE_KEY_PURPOSE));
+      const face = await startFace({
+        pool: ctx.db.pool, clock: ctx.clock, logger: ctx.logger, dataDir: ctx.config.dataDir, testMode: ctx.config.testMode, cipher,
+      }, options);
+      services.face = face.service;
+      return { routes: [faceRoutes(face.service)], stop: face.stop };
+    },
+  };
+}
+
+/** What `kexin serve` runs, in start order. */
+export function serviceModules(): ServiceModule[] {
+  return [auditModule(), caModule(), faceModule()];
 }

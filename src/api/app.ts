@@ -1,34 +1,32 @@
 /**
- * The Fastify application: shared plumbing (logging, problem documents, auth, body limits) and one
- * plugin per module, each of which only authorises, validates and calls its module's service.
+ * The Fastify application: shared plumbing (logging, problem documents, authentication, body limits)
+ * and one route plugin per module, each of which only authorises, validates and calls its module.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { requireOperator } from './auth.ts';
-import type { OperatorTokenRegistry } from './operatorTokens.ts';
+import type { Authenticator } from './auth/authenticator.ts';
+import { registerAuthenticators } from './auth/requireScope.ts';
 import { registerProblemHandlers } from './problem.ts';
+import type { KexinPlugin, KexinTypeProvider } from './typeProvider.ts';
 
 export interface AppDeps {
   readonly logger: Logger;
-  readonly operators: OperatorTokenRegistry;
+  /** Tried in order by `requireScope`; the first that recognises the credentials decides. */
+  readonly authenticators: readonly Authenticator[];
   /** Whether migrations ran and keys are loaded (GET /healthz). */
   readonly isReady: () => boolean;
   /** Module route plugins, registered in order. */
-  readonly modules: readonly ModulePlugin[];
+  readonly routes: readonly RoutePlugin[];
 }
 
-export interface ModulePlugin {
+/** A module's routes. Schemas are TypeBox: the schema is also the handler's type. */
+export interface RoutePlugin {
   readonly name: string;
   readonly prefix?: string;
-  readonly plugin: FastifyPluginAsync<ModuleOptions>;
+  readonly plugin: KexinPlugin;
 }
 
-export interface ModuleOptions {
-  /** onRequest hook that requires an operator bearer token (before the body is parsed or validated). */
-  readonly operatorOnly: ReturnType<typeof requireOperator>;
-}
-
-/** Default JSON body limit; binary protocol routes (OCSP, TSA, images) set their own. */
+/** Default JSON body limit; binary protocol routes (OCSP, TSA, images, PDFs) set their own. */
 export const JSON_BODY_LIMIT = 256 * 1024;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -38,9 +36,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: false,
     // Ajv: reject unknown properties instead of silently dropping them, never coerce types of bodies.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-  });
+  }).withTypeProvider<KexinTypeProvider>();
   registerProblemHandlers(app);
-  const operatorOnly = requireOperator(deps.operators);
+  registerAuthenticators(app, deps.authenticators);
 
   app.get('/healthz', {
     schema: { response: { 200: { type: 'object', properties: { status: { const: 'ok' } }, required: ['status'] }, 503: { type: 'object', additionalProperties: true } } },
@@ -49,8 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return { status: 'ok' as const };
   });
 
-  for (const m of deps.modules) {
-    await app.register(m.plugin, { prefix: m.prefix ?? '', operatorOnly });
+  for (const r of deps.routes) {
+    await app.register(r.plugin, { prefix: r.prefix ?? '' });
   }
   return app;
 }

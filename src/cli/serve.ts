@@ -2,14 +2,14 @@ import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
-import { startService } from '../service.ts';
+import { startService } from '../service/startService.ts';
 import { openConfiguredKeyStore, serviceModules } from '../modules.ts';
 
 /** `kexin serve`: run until SIGINT/SIGTERM, then stop cleanly. */
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, logger);
-  const svc = await startService(config, { logger, openKeyStore: openConfiguredKeyStore, modules: serviceModules().list });
+  const svc = await startService(config, { logger, openKeyStore: openConfiguredKeyStore, modules: serviceModules() });
   await untilSignal(logger, () => svc.stop());
   // A worker's IPC channel to the primary would keep it alive after everything else closed.
   if (cluster.isWorker) cluster.worker?.disconnect();

@@ -6,6 +6,8 @@
  * Node's `KeyObject.export({ cipher, passphrase })` also writes PBES2/AES-256-CBC, but with a fixed
  * 2048 PBKDF2 iterations; this module builds the same structure itself so it can use a real work factor.
  * Private keys are decrypted lazily on first use and cached as KeyObjects; they never leave the store.
+ * Wrapping keys (AES-256, `KeyWrapper`) are `<dir>/<id>.kek`: the key sealed with AES-256-GCM under a
+ * PBKDF2-HMAC-SHA512 derivation of the same passphrase.
  */
 import { createCipheriv, createPrivateKey, createPublicKey, pbkdf2, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as asn1js from 'asn1js';
 import { KexinError } from '../errors.ts';
+import { aesGcmOpen, aesGcmSeal } from './aesGcm.ts';
 import { generateKeyObject } from './generateKeyObject.ts';
 import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { schemesFor, signWithKeyObject } from './signatures.ts';
@@ -138,6 +141,19 @@ interface KeyMetadata {
   readonly createdAt: string;
 }
 
+/** `<id>.kek`: a wrapping key sealed under the passphrase. */
+interface WrappingKeyFile {
+  readonly version: 1;
+  readonly id: string;
+  readonly label: string;
+  readonly kdf: { readonly name: 'PBKDF2-HMAC-SHA512'; readonly iterations: number; readonly salt: string };
+  /** Base64 iv ‖ ciphertext ‖ tag (aesGcm.ts), AAD = `kexin:kek:v1:<id>`. */
+  readonly sealed: string;
+  readonly createdAt: string;
+}
+
+const kekAad = (id: string) => Buffer.from(`kexin:kek:v1:${id}`, 'utf8');
+
 export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
   const { dir, passphrase, logger } = options;
   if (typeof dir !== 'string' || dir === '') throw new TypeError('createFileKeyStore: dir is required');
@@ -224,6 +240,37 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
     return key;
   }
 
+  const wrappingKeys = new Map<string, Promise<Buffer>>();
+  async function loadWrappingKey(id: string): Promise<Buffer> {
+    if (!ID_PATTERN.test(id)) throw notFound(id);
+    const path = join(dir, `${id}.kek`);
+    let file: WrappingKeyFile;
+    try {
+      file = JSON.parse(await readFile(path, 'utf8')) as WrappingKeyFile;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(id);
+      throw new KexinError('KEY_STORE_CORRUPT', `wrapping key file ${path} is not readable JSON`, 500, undefined, { cause: err });
+    }
+    if (file.version !== 1 || file.id !== id || file.kdf?.name !== 'PBKDF2-HMAC-SHA512') {
+      throw new KexinError('KEY_STORE_CORRUPT', `wrapping key file ${path} is invalid`, 500);
+    }
+    const kek = await pbkdf2Async(passphrase, Buffer.from(file.kdf.salt, 'base64'), file.kdf.iterations, 32, 'sha512');
+    try {
+      return aesGcmOpen(kek, Buffer.from(file.sealed, 'base64'), kekAad(id));
+    } catch (err) {
+      throw new KexinError('KEY_STORE_LOCKED', `cannot open wrapping key ${path}: wrong key-store passphrase or damaged file`, 503, undefined, { cause: err });
+    }
+  }
+  function wrappingKey(id: string): Promise<Buffer> {
+    let p = wrappingKeys.get(id);
+    if (!p) {
+      p = loadWrappingKey(id);
+      wrappingKeys.set(id, p);
+      p.catch(() => wrappingKeys.delete(id));
+    }
+    return p;
+  }
+
   function privateKeyFor(info: KeyInfo): Promise<KeyObject> {
     let p = privateKeys.get(info.id);
     if (!p) {
@@ -280,10 +327,37 @@ export function createFileKeyStore(options: FileKeyStoreOptions): KeyStore {
       const key = await privateKeyFor(info);
       return signWithKeyObject(key, scheme, data, signOptions);
     },
+    async createWrappingKey(label: string) {
+      assertOpen();
+      await init();
+      const id = randomUUID();
+      const key = randomBytes(32);
+      const salt = randomBytes(16);
+      const kek = await pbkdf2Async(passphrase, salt, iterations, 32, 'sha512');
+      const file: WrappingKeyFile = {
+        version: 1, id, label: String(label),
+        kdf: { name: 'PBKDF2-HMAC-SHA512', iterations, salt: salt.toString('base64') },
+        sealed: aesGcmSeal(kek, key, kekAad(id)).toString('base64'),
+        createdAt: new Date().toISOString(),
+      };
+      await writeFileAtomic(join(dir, `${id}.kek`), `${JSON.stringify(file, null, 2)}\n`);
+      await syncDir(dir);
+      wrappingKeys.set(id, Promise.resolve(key));
+      return id;
+    },
+    async wrap(id, plaintext, aad) {
+      assertOpen();
+      return aesGcmSeal(await wrappingKey(id), plaintext, aad);
+    },
+    async unwrap(id, wrapped, aad) {
+      assertOpen();
+      return aesGcmOpen(await wrappingKey(id), wrapped, aad);
+    },
     async close() {
       closed = true;
       infos.clear();
       privateKeys.clear();
+      wrappingKeys.clear();
     },
   };
 }

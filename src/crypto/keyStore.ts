@@ -44,7 +44,20 @@ export interface SignOptions {
 /** Every key algorithm Kexin uses. */
 export const ALL_KEY_ALGORITHMS: readonly KeyAlgorithm[] = Object.freeze(['ECDSA-P256', 'ECDSA-P384', 'RSA-2048', 'RSA-3072', 'Ed25519', 'SM2']);
 
-export interface KeyStore {
+/**
+ * Symmetric wrapping keys (AES-256) that never leave the store, like private keys. They protect the
+ * data keys (`dataKeys.ts`) that encrypt personal data at rest: wrapped form = iv (12) ‖ ciphertext ‖
+ * GCM tag (16), AES-256-GCM with the caller's additional authenticated data.
+ */
+export interface KeyWrapper {
+  /** Generates a new AES-256 wrapping key inside the store; returns its id. */
+  createWrappingKey(label: string): Promise<string>;
+  wrap(id: string, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+  /** `KEY_UNWRAP_FAILED` when the wrapped bytes, the key or the AAD do not match. */
+  unwrap(id: string, wrapped: Uint8Array, aad: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface KeyStore extends KeyWrapper {
   readonly backend: KeyInfo['backend'];
   /** The algorithms this store can create keys for (a PKCS#11 token has no standard SM2 mechanism). */
   readonly algorithms: readonly KeyAlgorithm[];

@@ -6,16 +6,20 @@
  * human label. After a restart a key is found again by `CKA_ID`, and its algorithm and SPKI are rebuilt
  * from the public key object's attributes.
  *
+ * Wrapping keys (`KeyWrapper`) are AES-256 secret-key objects generated in the token (sensitive,
+ * non-extractable, CKA_ID = the id's bytes); wrap/unwrap are C_Encrypt/C_Decrypt with CKM_AES_GCM.
+ *
  * Sessions: one read/write session, logged in as the user, and every token call is serialised on it
  * (a PKCS#11 session supports one operation at a time). The loaded module is shared per library path
  * across store instances and finalised when the last one closes.
  */
-import { createHash, createPublicKey, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as Pkcs11Types from 'pkcs11js';
 import { KexinError } from '../errors.ts';
 import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
 import { SCHEMES, schemesFor } from './signatures.ts';
+import { unwrapFailed } from './aesGcm.ts';
 
 type Pkcs11Module = typeof Pkcs11Types;
 const pkcs11 = createRequire(import.meta.url)('pkcs11js') as Pkcs11Module;
@@ -355,6 +359,21 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
     return publicInfo(info);
   }
 
+  const secretKeys = new Map<string, Handle>();
+  function secretKey(id: string): Handle {
+    const cached = secretKeys.get(id);
+    if (cached) return cached;
+    const ckaId = pkcs11IdOf(id);
+    const h = ckaId ? findOne(pkcs11.CKO_SECRET_KEY, ckaId) : undefined;
+    if (!h) throw new KexinError('KEY_NOT_FOUND', `no wrapping key ${id} on the token`, 404);
+    secretKeys.set(id, h);
+    return h;
+  }
+  const gcm = (iv: Buffer, aad: Uint8Array): Pkcs11Types.Mechanism => ({
+    mechanism: pkcs11.CKM_AES_GCM,
+    parameter: { type: pkcs11.CK_PARAMS_AES_GCM, iv, aad: Buffer.from(aad), ivBits: 96, tagBits: 128 } as Pkcs11Types.AesGCM,
+  });
+
   async function signWith(key: KeyInfo & { privateHandle: Handle }, scheme: SignatureScheme, data: Uint8Array): Promise<Uint8Array> {
     const p = SCHEMES[scheme];
     const out = Buffer.alloc(1024);
@@ -418,6 +437,7 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
           const code = err instanceof pkcs11.Pkcs11Error ? err.code : undefined;
           if (attempt === 0 && code !== undefined && (SESSION_LOST.has(code) || HANDLE_STALE.has(code))) {
             infos.clear();
+            secretKeys.clear();
             if (SESSION_LOST.has(code)) {
               try {
                 p11.C_CloseSession(session);
@@ -453,6 +473,53 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
           throw new TypeError(`key ${id} (${key.algorithm}) cannot sign with ${scheme}`);
         }
         return signWith(key, scheme, data);
+      });
+    },
+    createWrappingKey(label: string) {
+      return tokenCall('wrapping key generation', () => {
+        if (!mechanisms.has(pkcs11.CKM_AES_KEY_GEN) || !mechanisms.has(pkcs11.CKM_AES_GCM)) {
+          throw new KexinError('KEY_ALGORITHM_UNSUPPORTED', 'the PKCS#11 token lacks CKM_AES_KEY_GEN/CKM_AES_GCM for wrapping keys', 400);
+        }
+        const id = randomUUID();
+        const h = p11.C_GenerateKey(session, { mechanism: pkcs11.CKM_AES_KEY_GEN }, [
+          { type: pkcs11.CKA_CLASS, value: pkcs11.CKO_SECRET_KEY },
+          { type: pkcs11.CKA_KEY_TYPE, value: pkcs11.CKK_AES },
+          { type: pkcs11.CKA_VALUE_LEN, value: 32 },
+          { type: pkcs11.CKA_TOKEN, value: true },
+          { type: pkcs11.CKA_PRIVATE, value: true },
+          { type: pkcs11.CKA_SENSITIVE, value: true },
+          { type: pkcs11.CKA_EXTRACTABLE, value: false },
+          { type: pkcs11.CKA_ENCRYPT, value: true },
+          { type: pkcs11.CKA_DECRYPT, value: true },
+          { type: pkcs11.CKA_ID, value: pkcs11IdOf(id)! },
+          { type: pkcs11.CKA_LABEL, value: label },
+        ]);
+        secretKeys.set(id, h);
+        return id;
+      });
+    },
+    wrap(id: string, plaintext: Uint8Array, aad: Uint8Array) {
+      return tokenCall('wrap (AES-GCM)', () => {
+        const iv = randomBytes(12);
+        p11.C_EncryptInit(session, gcm(iv, aad), secretKey(id));
+        const out = p11.C_Encrypt(session, Buffer.from(plaintext), Buffer.alloc(plaintext.length + 16));
+        return new Uint8Array(Buffer.concat([iv, out]));
+      });
+    },
+    unwrap(id: string, wrapped: Uint8Array, aad: Uint8Array) {
+      return tokenCall('unwrap (AES-GCM)', () => {
+        if (wrapped.length < 28) throw unwrapFailed();
+        const w = Buffer.from(wrapped);
+        p11.C_DecryptInit(session, gcm(w.subarray(0, 12), aad), secretKey(id));
+        try {
+          return new Uint8Array(p11.C_Decrypt(session, w.subarray(12), Buffer.alloc(w.length)));
+        } catch (err) {
+          // A wrong tag (altered data, wrong AAD or key) is CKR_ENCRYPTED_DATA_INVALID in the standard;
+          // SoftHSM2 answers CKR_GENERAL_ERROR. Either way the stored bytes, not the token, are at fault.
+          const tagMismatch = [pkcs11.CKR_ENCRYPTED_DATA_INVALID, pkcs11.CKR_ENCRYPTED_DATA_LEN_RANGE, pkcs11.CKR_GENERAL_ERROR, pkcs11.CKR_FUNCTION_FAILED];
+          if (err instanceof pkcs11.Pkcs11Error && tagMismatch.includes(err.code)) throw unwrapFailed();
+          throw err;
+        }
       });
     },
     async close() {

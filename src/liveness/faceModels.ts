@@ -5,7 +5,7 @@
  * decoding, crop geometry, normalisation) lives in the pipeline so every backend behaves the same.
  *
  * Implementations: `onnxFaceModels.ts` (production, ONNX Runtime), `tfjsFaceModels.ts` (development and
- * evaluation fallback straight from the TFJS graph models), `fakeFaceModels.ts` (tests).
+ * evaluation fallback straight from the TFJS graph models), `test/support/fakeFaceModels.ts` (tests).
  */
 
 export type ModelName = 'detector' | 'mesh' | 'embedding' | 'antispoof' | 'liveness';

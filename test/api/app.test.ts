@@ -28,7 +28,7 @@ describe('service shell', () => {
   });
 
   it('authenticates operators by token', () => {
-    expect(svc.ctx.operators.authenticate('test-operator-token-0123456789')?.name).toBe('bootstrap');
-    expect(svc.ctx.operators.authenticate('test-operator-token-0123456780')).toBeUndefined();
+    expect(svc.services.operators.authenticate('test-operator-token-0123456789')?.name).toBe('bootstrap');
+    expect(svc.services.operators.authenticate('test-operator-token-0123456780')).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { createCaService } from '../../src/ca/caService.ts';
 import { lastCrl } from '../../src/ca/caStore.ts';
 import { initialiseHierarchy } from '../../src/ca/hierarchy.ts';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor, type Signer } from '../../src/crypto/keyStore.ts';
 import { KexinError } from '../../src/errors.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';

@@ -5,7 +5,7 @@
 import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OID } from '../../src/crypto/algorithmIdentifiers.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor } from '../../src/crypto/keyStore.ts';
 import { KexinError } from '../../src/errors.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import type { KeyAlgorithm } from '../../src/crypto/keyStore.ts';
 import { keyIdentifier, spkiFromDer, toArrayBuffer, X509_OID } from '../../src/ca/certificate.ts';
 import { extensions } from '../../src/ca/extensions.ts';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor } from '../../src/crypto/keyStore.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';
 import { checkImportedCaCertificate, createIssuingCaRequest } from '../../src/ca/createHierarchy.ts';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor } from '../../src/crypto/keyStore.ts';
 import { KexinError } from '../../src/errors.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';

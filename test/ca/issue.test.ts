@@ -3,7 +3,7 @@
  * from real CSRs (openssl req and buildCsr), verified by OpenSSL 3.0 and GnuTLS certtool.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor, type KeyAlgorithm } from '../../src/crypto/keyStore.ts';
 import { defaultScheme } from '../../src/crypto/signatures.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';

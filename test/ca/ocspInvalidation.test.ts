@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaService, type RunningCaService } from '../../src/ca/caService.ts';
 import { initialiseHierarchy } from '../../src/ca/hierarchy.ts';
 import { systemClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { listen } from '../../src/db/notifications.ts';
 import { createLogger } from '../../src/logger.ts';
 import { eventually } from '../support/eventually.ts';

@@ -1,7 +1,7 @@
 /** An RSA-3072 hierarchy signing with RSA-PSS-SHA256 (RFC 4055 parameters), checked by OpenSSL and GnuTLS. */
 import { describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor } from '../../src/crypto/keyStore.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';
 import { createIssuingCa, createRootCa } from '../../src/ca/createHierarchy.ts';

@@ -4,7 +4,7 @@ import { initialiseHierarchy } from '../../src/ca/hierarchy.ts';
 import { pemToDer } from '../../src/ca/pem.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';
 import { fixedClock } from '../../src/clock.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor } from '../../src/crypto/keyStore.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';

@@ -1,6 +1,6 @@
 /** Path validation outcomes: ETSI-style indications, never a boolean. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { signerFor, type KeyStore } from '../../src/crypto/keyStore.ts';
 import { buildCsr } from '../../src/ca/buildCsr.ts';
 import { buildPlan, newSerial, prepareCertificate, signCertificate, type CertificatePlan } from '../../src/ca/issueCertificate.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { faceCompareCommand } from '../../src/cli/faceCompare.ts';
-import { createFakeFaceModels } from '../../src/liveness/fakeFaceModels.ts';
+import { createFakeFaceModels } from '../support/fakeFaceModels.ts';
 import { tempDir } from '../support/database.ts';
 
 const MESH = Float32Array.from(JSON.parse(readFileSync(new URL('../liveness/fixtures/mesh-frontal.json', import.meta.url), 'utf8')).mesh as number[]);

@@ -51,7 +51,7 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     const audit = kexin('audit', 'verify');
     expect(audit.status, audit.err).toBe(0);
     expect(audit.out).toMatch(/audit chain intact: \d+ rows/);
-  });
+  }, 180_000); // six CLI processes, each a cold Node start: seconds apiece on a loaded 2-core machine
 
   it('runs the external-root ceremony with OpenSSL as the qualified root, then issues under it', () => {
     // The "qualified CA": an OpenSSL root Kexin does not control.
@@ -94,7 +94,7 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     const ocsp = runOk('openssl', ['ocsp', '-issuer', certFile, '-cert', leafFile, '-url', `${svc.url}/pki/ocsp`, '-CAfile', rootPem, '-verify_other', chainFile]);
     expect(ocsp).toContain(`${leafFile}: good`);
     expect(ocsp).toContain('Response verify OK');
-  });
+  }, 180_000);
 
   it('serve converted the face models on first start; models build finds them up to date', () => {
     const build = kexin('models', 'build');

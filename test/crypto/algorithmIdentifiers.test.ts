@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import type { KeyAlgorithm, SignatureScheme } from '../../src/crypto/keyStore.ts';
 import { digest, publicKeyFacts, schemeFromAlgorithmIdentifier, signatureAlgorithmIdentifier } from '../../src/crypto/algorithmIdentifiers.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import type { KeyAlgorithm } from '../../src/crypto/keyStore.ts';
 import { schemesFor, verifySignature } from '../../src/crypto/signatures.ts';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sm3 } from 'sm-crypto-v2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { digest } from '../../src/crypto/algorithmIdentifiers.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { SM2_DEFAULT_USER_ID } from '../../src/crypto/keyStore.ts';
 import { verifySignature } from '../../src/crypto/signatures.ts';
 import { parseSm2Signature, sm2MessageDigest, sm2PublicPointHex, sm2SignWithFixedNonceForTest } from '../../src/crypto/sm2.ts';

@@ -10,12 +10,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../support/memoryKeyStore.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { FaceModels } from '../../src/liveness/faceModels.ts';
-import { createFaceModule } from '../../src/api/face/module.ts';
+import { faceModule as createFaceModule } from '../../src/modules.ts';
 import { loadOnnxFaceModels } from '../../src/liveness/onnxFaceModels.ts';
-import { startService } from '../../src/service.ts';
+import { startService } from '../../src/service/startService.ts';
 
 const config = loadConfig(process.env);
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);

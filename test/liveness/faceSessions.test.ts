@@ -7,7 +7,8 @@ import { CHALLENGE_ACTIONS } from '../../src/liveness/challenge.ts';
 import { createFaceService, type FaceService } from '../../src/liveness/faceService.ts';
 import { maskSubject } from '../../src/liveness/maskSubject.ts';
 import { randomActions } from '../../src/liveness/sessions.ts';
-import { createTemplateCipher, loadOrCreateTemplateKey, templateKeyPath } from '../../src/liveness/templateCipher.ts';
+import { createTemplateCipher } from '../../src/liveness/templateCipher.ts';
+import { dataKeyFromBytes } from '../../src/crypto/dataKeys.ts';
 import { createTestDatabase, tempDir, type TestDatabase } from '../support/database.ts';
 import { createScriptedEngine, personEmbedding, scriptedFrames } from './scriptedEngine.ts';
 
@@ -23,17 +24,13 @@ describe('maskSubject', () => {
 });
 
 describe('template cipher', () => {
-  it('creates a 0600 data key once and round-trips embeddings bound to the subject', () => {
-    const dir = tempDir();
-    const key = loadOrCreateTemplateKey(dir);
-    expect(statSync(templateKeyPath(dir)).mode & 0o777).toBe(0o600);
-    expect(loadOrCreateTemplateKey(dir).equals(key)).toBe(true);
-    const c = createTemplateCipher(key);
+  it('round-trips embeddings bound to the subject, and only under its own data key', () => {
+    const c = createTemplateCipher(dataKeyFromBytes('face-template', randomBytes(32)));
     const emb = personEmbedding(3);
     const sealed = c.seal('alice', emb);
     expect(Array.from(c.open('alice', sealed))).toEqual(emb);
     expect(() => c.open('bob', sealed)).toThrow();
-    expect(() => createTemplateCipher(randomBytes(32)).open('alice', sealed)).toThrow();
+    expect(() => createTemplateCipher(dataKeyFromBytes('face-template', randomBytes(32))).open('alice', sealed)).toThrow();
     const tampered = { ...sealed, ciphertext: Buffer.from(sealed.ciphertext) };
     tampered.ciphertext[0]! ^= 1;
     expect(() => c.open('alice', tampered)).toThrow();
@@ -59,7 +56,7 @@ describe('face sessions (scripted engine, real challenge evaluator, real databas
   let svc: FaceService;
   let prodSvc: FaceService;
   const clock = fixedClock('2026-11-23T08:00:00Z');
-  const cipher = createTemplateCipher(randomBytes(32));
+  const cipher = createTemplateCipher(dataKeyFromBytes('face-template', randomBytes(32)));
   beforeAll(async () => {
     db = await createTestDatabase();
     const deps = { engine: createScriptedEngine(), pool: db.pool, clock, cipher, modelId: 'scripted', lockout: { maxFailures: 3, windowMs: 15 * 60_000 } };
@@ -164,7 +161,7 @@ describe('face sessions interrupted mid-evaluation', () => {
     const evaluating = new Promise<void>((r) => { started = r; });
     // An engine whose evaluation hangs until released: the process "died" while it hung.
     const engine = { ...base, frameFeatures: async (...args: Parameters<typeof base.frameFeatures>) => { started(); await gate; return base.frameFeatures(...args); } };
-    const svc = createFaceService({ engine, pool: db.pool, clock, cipher: createTemplateCipher(randomBytes(32)), modelId: 'scripted', testMode: true, lockout: { maxFailures: 1, windowMs: 60 * 60_000 } });
+    const svc = createFaceService({ engine, pool: db.pool, clock, cipher: createTemplateCipher(dataKeyFromBytes('face-template', randomBytes(32))), modelId: 'scripted', testMode: true, lockout: { maxFailures: 1, windowMs: 60 * 60_000 } });
     const s = await svc.sessions.create({ subjectId: ID_NUMBER, testActions: ['blink', 'turn_left'] }, 'operator:t');
     const submitted = svc.sessions.submitFrames(s.id, { nonce: s.nonce, frames: scriptedFrames(['blink', 'turn_left']) }, 'face-session');
     await evaluating;

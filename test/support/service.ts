@@ -1,8 +1,8 @@
 /** Boots the whole service in-process on a fresh database, with `app.inject` for requests. */
 import { loadConfig } from '../../src/config.ts';
-import { createMemoryKeyStore } from '../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from './memoryKeyStore.ts';
 import { createLogger } from '../../src/logger.ts';
-import { startService, type RunningService, type ServiceModule } from '../../src/service.ts';
+import { startService, type RunningService, type ServiceModule } from '../../src/service/startService.ts';
 import type { Clock } from '../../src/clock.ts';
 import { freshDatabaseUrl, tempDir } from './database.ts';
 

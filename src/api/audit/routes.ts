@@ -1,21 +1,25 @@
-import type { FastifyPluginAsync } from 'fastify';
-import type pg from 'pg';
-import { verifyAuditChain } from '../../audit/auditLog.ts';
-import type { ModuleOptions } from '../app.ts';
+/** /audit routes. */
+import { Type } from '@fastify/type-provider-typebox';
+import type { AuditService } from '../../audit/auditService.ts';
+import type { RoutePlugin } from '../app.ts';
+import { requireScope } from '../auth/requireScope.ts';
+import { problemResponses } from '../schemas.ts';
 
-/** GET /audit/verify (operator): recompute the hash chain and report the first broken link. */
-export function auditRoutes(pool: pg.Pool): FastifyPluginAsync<ModuleOptions> {
-  return async (app, opts) => {
-    app.get('/audit/verify', {
-      onRequest: opts.operatorOnly,
-      schema: {
-        response: {
-          200: {
-            type: 'object', required: ['ok', 'rows'],
-            properties: { ok: { type: 'boolean' }, rows: { type: 'integer' }, firstBroken: { type: 'object', properties: { seq: { type: 'integer' }, reason: { type: 'string' } } } },
-          },
-        },
-      },
-    }, async () => verifyAuditChain(pool));
+const AuditVerification = Type.Object({
+  ok: Type.Boolean(),
+  rows: Type.Integer(),
+  firstBroken: Type.Optional(Type.Object({ seq: Type.Integer(), reason: Type.String() })),
+});
+
+export function auditRoutes(audit: AuditService): RoutePlugin {
+  return {
+    name: 'audit',
+    plugin: async (app) => {
+      /** Recompute the hash chain and report the first broken link. */
+      app.get('/audit/verify', {
+        onRequest: requireScope('audit:read'),
+        schema: { response: { 200: AuditVerification, ...problemResponses(401, 403) } },
+      }, async () => audit.verify());
+    },
   };
 }

@@ -1,27 +1,27 @@
 /**
  * Face routes (authorise, validate, call the face service; no face logic here).
  *
- * Authentication:
- * - operator bearer token: POST /face/verify, /face/templates, /face/liveness, /face/sessions.
+ * Authorisation:
+ * - scopes: `face:verify` (POST /face/verify, /face/liveness), `face:enrol` (POST /face/templates),
+ *   `face:session` (POST /face/sessions, GET /face/sessions/:id).
  * - capability (session id + nonce, returned once by POST /face/sessions): POST /face/sessions/:id/frames
- *   (nonce in the body) and GET /face/sessions/:id (nonce in the `X-Face-Nonce` header, or an
- *   operator token). This is what lets the citizen's browser or kiosk page submit its own frames
- *   without holding an operator token: the channel back-end creates the session and hands the page
- *   the id and nonce.
+ *   (nonce in the body) and GET /face/sessions/:id (nonce in the `X-Face-Nonce` header). This is what
+ *   lets the citizen's browser or kiosk page submit its own frames without holding any credential of
+ *   the channel: the channel back-end creates the session and hands the page the id and nonce.
  * - the page itself (web/face.html and its script/style) is public, under /face/ui/.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { KexinError } from '../../errors.ts';
 import type { FaceService } from '../../liveness/faceService.ts';
-import type { ModuleOptions, ModulePlugin } from '../app.ts';
-import { actorOf } from '../auth.ts';
+import type { RoutePlugin } from '../app.ts';
+import { actorOf, ensureScope, requireScope } from '../auth/requireScope.ts';
 import { imageBytes } from './base64.ts';
 import {
-  BODY_LIMITS, createSessionBody, createSessionResponse, framesBody, framesResponse, getSessionResponse, livenessBody,
-  livenessResponse, sessionParams, templateBody, templateResponse, verifyBody, verifyResponse,
+  BODY_LIMITS, CreateSessionBody, createSessionResponse, FramesBody, framesResponse, getSessionResponse, LivenessBody,
+  livenessResponse, SessionParams, TemplateBody, templateResponse, VerifyBody, verifyResponse,
 } from './schemas.ts';
 
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
@@ -30,64 +30,55 @@ const UI_FILES = new Set(['/face.html', '/face.js', '/face.css']);
 /** The page: camera + canvas only from this origin; no inline script; never framed. */
 const PAGE_CSP = "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-export interface FaceRoutesDeps {
-  /** Undefined when the models could not be loaded: every face route answers 503. */
-  readonly service: FaceService | undefined;
-}
-
-/** The face API as a module plugin. */
-export function faceRoutes(deps: FaceRoutesDeps): ModulePlugin {
+/** The face API. `service` is undefined when the models could not be loaded: every face route answers 503. */
+export function faceRoutes(service: FaceService | undefined): RoutePlugin {
   const svc = (): FaceService => {
-    if (!deps.service) throw new KexinError('FACE_MODELS_MISSING', 'face models are not loaded on this instance', 503);
-    return deps.service;
+    if (!service) throw new KexinError('FACE_MODELS_MISSING', 'face models are not loaded on this instance', 503);
+    return service;
   };
-  /** The nonce header unless an operator token is presented (then the operator check runs). */
-  const capabilityOrOperator = (opts: ModuleOptions) => async (request: FastifyRequest, reply: unknown) => {
+  const sessionScope = requireScope('face:session');
+  /** The nonce header, unless other credentials are presented (then they must grant `face:session`). */
+  const nonceOrSessionScope = async (request: FastifyRequest) => {
     if (request.headers.authorization !== undefined || request.headers['x-face-nonce'] === undefined) {
-      await (opts.operatorOnly as (r: FastifyRequest, p: unknown) => Promise<void>)(request, reply);
+      await ensureScope(request, 'face:session');
     }
   };
 
   return {
     name: 'face',
-    plugin: async (app: FastifyInstance, opts: ModuleOptions) => {
-      app.post('/face/verify', { onRequest: opts.operatorOnly, bodyLimit: BODY_LIMITS.twoImages, schema: { body: verifyBody, response: verifyResponse } }, async (request) => {
-        const b = request.body as { probe: string; reference?: string; subjectId?: string };
+    plugin: async (app) => {
+      app.post('/face/verify', { onRequest: requireScope('face:verify'), bodyLimit: BODY_LIMITS.twoImages, schema: { body: VerifyBody, response: verifyResponse } }, async (request) => {
+        const b = request.body;
         const probe = imageBytes(b.probe, 'probe');
         return b.reference !== undefined
           ? svc().verify({ probe, reference: imageBytes(b.reference, 'reference') }, actorOf(request))
           : svc().verify({ probe, subjectId: b.subjectId! }, actorOf(request));
       });
 
-      app.post('/face/templates', { onRequest: opts.operatorOnly, bodyLimit: BODY_LIMITS.oneImage, schema: { body: templateBody, response: templateResponse } }, async (request, reply) => {
-        const b = request.body as { subjectId: string; image: string };
-        const r = await svc().enrolTemplate({ subjectId: b.subjectId, image: imageBytes(b.image, 'image') }, actorOf(request));
+      app.post('/face/templates', { onRequest: requireScope('face:enrol'), bodyLimit: BODY_LIMITS.oneImage, schema: { body: TemplateBody, response: templateResponse } }, async (request, reply) => {
+        const r = await svc().enrolTemplate({ subjectId: request.body.subjectId, image: imageBytes(request.body.image, 'image') }, actorOf(request));
         return reply.code(201).send(r);
       });
 
-      app.post('/face/liveness', { onRequest: opts.operatorOnly, bodyLimit: BODY_LIMITS.oneImage, schema: { body: livenessBody, response: livenessResponse } }, async (request) => {
-        const b = request.body as { image: string };
-        return svc().passiveLiveness(imageBytes(b.image, 'image'), actorOf(request));
-      });
+      app.post('/face/liveness', { onRequest: requireScope('face:verify'), bodyLimit: BODY_LIMITS.oneImage, schema: { body: LivenessBody, response: livenessResponse } }, async (request) =>
+        svc().passiveLiveness(imageBytes(request.body.image, 'image'), actorOf(request)));
 
-      app.post('/face/sessions', { onRequest: opts.operatorOnly, schema: { body: createSessionBody, response: createSessionResponse } }, async (request, reply) => {
-        const b = (request.body ?? {}) as { subjectId?: string; testActions?: string[] };
+      app.post('/face/sessions', { onRequest: sessionScope, schema: { body: CreateSessionBody, response: createSessionResponse } }, async (request, reply) => {
+        const b = request.body ?? {};
         const created = await svc().sessions.create({ subjectId: b.subjectId, testActions: b.testActions }, actorOf(request));
         return reply.code(201).header('cache-control', 'no-store').send(created);
       });
 
-      app.post('/face/sessions/:id/frames', { bodyLimit: BODY_LIMITS.frames, schema: { params: sessionParams, body: framesBody, response: framesResponse } }, async (request) => {
-        const { id } = request.params as { id: string };
-        const b = request.body as { nonce: string; frames: { image: string; capturedAt: number }[] };
-        const frames = b.frames.map((f, i) => ({ image: imageBytes(f.image, `frames[${i}].image`), capturedAt: f.capturedAt }));
-        return svc().sessions.submitFrames(id, { nonce: b.nonce, frames }, request.operator ? actorOf(request) : `face-session:${id}`);
+      app.post('/face/sessions/:id/frames', { bodyLimit: BODY_LIMITS.frames, schema: { params: SessionParams, body: FramesBody, response: framesResponse } }, async (request) => {
+        const { id } = request.params;
+        const frames = request.body.frames.map((f, i) => ({ image: imageBytes(f.image, `frames[${i}].image`), capturedAt: f.capturedAt }));
+        return svc().sessions.submitFrames(id, { nonce: request.body.nonce, frames }, `face-session:${id}`);
       });
 
-      app.get('/face/sessions/:id', { onRequest: capabilityOrOperator(opts), schema: { params: sessionParams, response: getSessionResponse } }, async (request, reply) => {
-        const { id } = request.params as { id: string };
-        const nonce = request.operator ? undefined : String(request.headers['x-face-nonce']);
+      app.get('/face/sessions/:id', { onRequest: nonceOrSessionScope, schema: { params: SessionParams, response: getSessionResponse } }, async (request, reply) => {
+        const nonce = request.principal ? undefined : String(request.headers['x-face-nonce']);
         reply.header('cache-control', 'no-store');
-        return svc().sessions.get(id, nonce);
+        return svc().sessions.get(request.params.id, nonce);
       });
 
       if (existsSync(WEB_DIR)) {

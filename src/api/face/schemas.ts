@@ -1,5 +1,7 @@
-/** JSON schemas of the face routes: bodies (closed, size-limited) and a response per status. */
+/** TypeBox schemas of the face routes: bodies (closed, size-limited) and a response per status. */
+import { Type } from '@fastify/type-provider-typebox';
 import { MAX_FRAMES } from '../../liveness/sessions.ts';
+import { problemResponses } from '../schemas.ts';
 
 /** Base64 characters of one image (≈ 6 MB decoded). */
 export const IMAGE_B64_MAX = 8 * 1024 * 1024;
@@ -13,153 +15,86 @@ export const BODY_LIMITS = Object.freeze({
   frames: 20 * 1024 * 1024,
 });
 
-const image = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const Image = (max: number) => Type.String({ minLength: 1, maxLength: max });
 /** Subject ids: opaque ids or GB 11643 ID numbers. */
-const subjectId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' } as const;
-const actions = { type: 'array', items: { type: 'string', enum: ['blink', 'open_mouth', 'turn_left', 'turn_right', 'nod'] } } as const;
-const num = { type: ['number', 'null'] } as const;
+const SubjectId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+const Action = Type.Enum(['blink', 'open_mouth', 'turn_left', 'turn_right', 'nod']);
+const Num = Type.Union([Type.Number(), Type.Null()]);
 
-export const problem = {
-  type: 'object',
-  properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, code: { type: 'string' }, detail: { type: 'string' }, instance: { type: 'string' } },
-  required: ['type', 'title', 'status', 'code'],
-  additionalProperties: true,
-} as const;
-const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, problem]));
+const Quality = Type.Union([Type.Null(), Type.Object({
+  passed: Type.Boolean(),
+  reasons: Type.Array(Type.Object({ code: Type.String(), value: Type.Optional(Num), threshold: Type.Optional(Num) })),
+})]);
 
-const quality = {
-  type: ['object', 'null'],
-  properties: {
-    passed: { type: 'boolean' },
-    reasons: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, value: num, threshold: num }, required: ['code'] } },
-  },
-  required: ['passed', 'reasons'],
-} as const;
-
-export const verifyBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { probe: image(IMAGE_B64_MAX), reference: image(IMAGE_B64_MAX), subjectId },
-  required: ['probe'],
-  oneOf: [{ required: ['reference'] }, { required: ['subjectId'] }],
-} as const;
+export const VerifyBody = Type.Object({
+  probe: Image(IMAGE_B64_MAX),
+  reference: Type.Optional(Image(IMAGE_B64_MAX)),
+  subjectId: Type.Optional(SubjectId),
+}, { additionalProperties: false, oneOf: [{ required: ['reference'] }, { required: ['subjectId'] }] });
 
 export const verifyResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      match: { type: 'boolean' }, score: num, threshold: { type: 'number' },
-      quality: { type: 'object', properties: { probe: quality, reference: quality }, required: ['probe', 'reference'] },
-      reasons: { type: 'array', items: { type: 'object', properties: { image: { type: 'string' }, code: { type: 'string' }, value: num, threshold: num }, required: ['image', 'code'] } },
-    },
-    required: ['match', 'score', 'threshold', 'quality', 'reasons'],
-  },
-  ...problems(400, 401, 404, 413, 422, 503),
-} as const;
+  200: Type.Object({
+    match: Type.Boolean(), score: Num, threshold: Type.Number(),
+    quality: Type.Object({ probe: Quality, reference: Quality }),
+    reasons: Type.Array(Type.Object({ image: Type.String(), code: Type.String(), value: Type.Optional(Num), threshold: Type.Optional(Num) })),
+  }),
+  ...problemResponses(400, 401, 403, 404, 413, 422, 503),
+};
 
-export const templateBody = {
-  type: 'object', additionalProperties: false,
-  properties: { subjectId, image: image(IMAGE_B64_MAX) },
-  required: ['subjectId', 'image'],
-} as const;
+export const TemplateBody = Type.Object({ subjectId: SubjectId, image: Image(IMAGE_B64_MAX) }, { additionalProperties: false });
 
 export const templateResponse = {
-  201: {
-    type: 'object',
-    properties: { subjectId: { type: 'string' }, enrolled: { type: 'boolean' }, replaced: { type: 'boolean' }, quality },
-    required: ['subjectId', 'enrolled', 'replaced', 'quality'],
-  },
-  ...problems(400, 401, 413, 422, 503),
-} as const;
+  201: Type.Object({ subjectId: Type.String(), enrolled: Type.Boolean(), replaced: Type.Boolean(), quality: Quality }),
+  ...problemResponses(400, 401, 403, 413, 422, 503),
+};
 
-export const livenessBody = {
-  type: 'object', additionalProperties: false,
-  properties: { image: image(IMAGE_B64_MAX) },
-  required: ['image'],
-} as const;
+export const LivenessBody = Type.Object({ image: Image(IMAGE_B64_MAX) }, { additionalProperties: false });
 
 export const livenessResponse = {
-  200: {
-    type: 'object',
-    properties: {
-      live: { type: 'boolean' }, score: num, threshold: { type: 'number' },
-      reasons: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, value: num, threshold: num }, required: ['code'] } },
-    },
-    required: ['live', 'score', 'threshold', 'reasons'],
-  },
-  ...problems(400, 401, 413, 422, 503),
-} as const;
+  200: Type.Object({
+    live: Type.Boolean(), score: Num, threshold: Type.Number(),
+    reasons: Type.Array(Type.Object({ code: Type.String(), value: Type.Optional(Num), threshold: Type.Optional(Num) })),
+  }),
+  ...problemResponses(400, 401, 403, 413, 422, 503),
+};
 
-export const createSessionBody = {
-  type: ['object', 'null'], additionalProperties: false,
-  properties: {
-    subjectId,
-    /** Test mode only: a fixed action sequence (refused otherwise). */
-    testActions: { ...actions, minItems: 1, maxItems: 3 },
-  },
-} as const;
+export const CreateSessionBody = Type.Union([Type.Null(), Type.Object({
+  subjectId: Type.Optional(SubjectId),
+  /** Test mode only: a fixed action sequence (refused otherwise). */
+  testActions: Type.Optional(Type.Array(Action, { minItems: 1, maxItems: 3 })),
+}, { additionalProperties: false })]);
 
 export const createSessionResponse = {
-  201: {
-    type: 'object',
-    properties: { id: { type: 'string' }, nonce: { type: 'string' }, actions, expiresAt: { type: 'string' } },
-    required: ['id', 'nonce', 'actions', 'expiresAt'],
-  },
-  ...problems(400, 401, 403, 423, 503),
-} as const;
+  201: Type.Object({ id: Type.String(), nonce: Type.String(), actions: Type.Array(Action), expiresAt: Type.String() }),
+  ...problemResponses(400, 401, 403, 423, 503),
+};
 
-export const sessionParams = {
-  type: 'object', additionalProperties: false,
-  properties: { id: { type: 'string', format: 'uuid' } },
-  required: ['id'],
-} as const;
+export const SessionParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
-export const framesBody = {
-  type: 'object', additionalProperties: false,
-  properties: {
-    nonce: { type: 'string', minLength: 16, maxLength: 128 },
-    frames: {
-      type: 'array', minItems: 1, maxItems: MAX_FRAMES,
-      items: {
-        type: 'object', additionalProperties: false,
-        properties: { image: image(FRAME_B64_MAX), capturedAt: { type: 'number' } },
-        required: ['image', 'capturedAt'],
-      },
-    },
-  },
-  required: ['nonce', 'frames'],
-} as const;
+export const FramesBody = Type.Object({
+  nonce: Type.String({ minLength: 16, maxLength: 128 }),
+  frames: Type.Array(Type.Object({ image: Image(FRAME_B64_MAX), capturedAt: Type.Number() }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_FRAMES }),
+}, { additionalProperties: false });
 
-const check = {
-  type: 'object',
-  properties: { name: { type: 'string' }, passed: { type: 'boolean' }, score: num, threshold: num, reason: { type: 'string' } },
-  required: ['name', 'passed', 'score', 'threshold', 'reason'],
-} as const;
+const Check = Type.Object({ name: Type.String(), passed: Type.Boolean(), score: Num, threshold: Num, reason: Type.String() });
 
-const sessionView = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    state: { type: 'string', enum: ['pending', 'processing', 'passed', 'failed', 'expired'] },
-    actions,
-    subject: { type: ['string', 'null'] },
-    expiresAt: { type: 'string' },
-    attempts: { type: 'integer' },
-    result: {
-      type: ['object', 'null'],
-      properties: {
-        passed: { type: 'boolean' },
-        reasons: { type: 'array', items: { type: 'string' } },
-        checks: { type: 'array', items: check },
-        frames: { type: 'integer' },
-        passive: { type: ['object', 'null'], properties: { live: { type: 'boolean' }, score: num, threshold: { type: 'number' } } },
-        model: { type: 'string' },
-        evaluatedAt: { type: 'string' },
-      },
-    },
-  },
-  required: ['id', 'state', 'actions', 'subject', 'expiresAt', 'attempts', 'result'],
-} as const;
+const SessionView = Type.Object({
+  id: Type.String(),
+  state: Type.Enum(['pending', 'processing', 'passed', 'failed', 'expired']),
+  actions: Type.Array(Action),
+  subject: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.String(),
+  attempts: Type.Integer(),
+  result: Type.Union([Type.Null(), Type.Object({
+    passed: Type.Boolean(),
+    reasons: Type.Array(Type.String()),
+    checks: Type.Array(Check),
+    frames: Type.Integer(),
+    passive: Type.Union([Type.Null(), Type.Object({ live: Type.Boolean(), score: Num, threshold: Type.Number() })]),
+    model: Type.String(),
+    evaluatedAt: Type.String(),
+  })]),
+});
 
-export const framesResponse = { 200: sessionView, ...problems(400, 403, 404, 409, 410, 413, 423, 503) } as const;
-export const getSessionResponse = { 200: sessionView, ...problems(400, 401, 403, 404, 503) } as const;
+export const framesResponse = { 200: SessionView, ...problemResponses(400, 403, 404, 409, 410, 413, 423, 503) };
+export const getSessionResponse = { 200: SessionView, ...problemResponses(400, 401, 403, 404, 503) };

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixedClock } from '../../../src/clock.ts';
-import { createMemoryKeyStore } from '../../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../../support/memoryKeyStore.ts';
 import type { KeyAlgorithm } from '../../../src/crypto/keyStore.ts';
 import { createIssuingCa, createOcspResponderCert, createRootCa, createTsaCert, type CaMaterial, type SigningCa } from '../../../src/ca/createHierarchy.ts';
 

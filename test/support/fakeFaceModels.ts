@@ -3,9 +3,9 @@
  * of running networks. Detections are given in detector-input pixels (0..128) and encoded into the raw
  * anchor layout the real detector produces, so the pipeline's decoding runs unchanged.
  */
-import { detectorAnchors } from './detectFace.ts';
-import { DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDING_SIZE, MESH_POINTS } from './faceModels.ts';
-import type { FaceModels, MeshOutput } from './faceModels.ts';
+import { detectorAnchors } from '../../src/liveness/detectFace.ts';
+import { DETECTOR_ANCHORS, DETECTOR_VALUES, EMBEDDING_SIZE, MESH_POINTS } from '../../src/liveness/faceModels.ts';
+import type { FaceModels, MeshOutput } from '../../src/liveness/faceModels.ts';
 
 export interface FakeDetection {
   /** Box centre and size in detector-input pixels (continuous, 0..128). */

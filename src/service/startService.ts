@@ -1,34 +1,27 @@
 /**
  * Starting and stopping the service, as an ordered list of steps:
- * data dir → (lock, if embedded) → database → migrations → key store → instance → modules → HTTP.
+ * data dir → (lock, if embedded) → database → migrations → key store → data keys → instance and
+ * operator tokens → modules (in order) → HTTP.
  */
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp, type ModulePlugin } from './api/app.ts';
-import { createOperatorTokenRegistry, generateToken, initialiseInstance, type OperatorTokenRegistry } from './api/operatorTokens.ts';
-import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config.ts';
-import type { KeyStore } from './crypto/keyStore.ts';
-import { acquireDataDirLock, cliTokenPath, writeSecretFile, type DataDirLock } from './dataDirLock.ts';
-import { openDatabase, type Database } from './db/database.ts';
-import { migrate } from './db/migrate.ts';
+import { buildApp, type RoutePlugin } from '../api/app.ts';
+import type { Authenticator } from '../api/auth/authenticator.ts';
+import { operatorTokenAuthenticator } from '../api/auth/operatorTokenAuthenticator.ts';
+import { systemClock, type Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import { createDataKeys } from '../crypto/dataKeys.ts';
+import type { KeyStore } from '../crypto/keyStore.ts';
+import { acquireDataDirLock, cliTokenPath, writeSecretFile, type DataDirLock } from '../dataDirLock.ts';
+import { openDatabase } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import { createBreakGlassRecorder } from '../identity/breakGlass.ts';
+import { createOperatorTokenRegistry, generateToken, initialiseInstance } from '../identity/operatorTokens.ts';
+import type { ServiceContext, ServiceModule } from './serviceModule.ts';
+import type { Services } from './services.ts';
 
-/** Everything a module needs from the running service. */
-export interface ServiceContext {
-  readonly config: Config;
-  readonly db: Database;
-  readonly keyStore: KeyStore;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly operators: OperatorTokenRegistry;
-}
-
-/** A module: prepares its state at start (e.g. the CA hierarchy) and contributes routes. */
-export interface ServiceModule {
-  readonly name: string;
-  start(ctx: ServiceContext): Promise<{ routes?: ModulePlugin[]; stop?: () => Promise<void> }>;
-}
+export type { ServiceContext, ServiceModule } from './serviceModule.ts';
 
 export interface StartOptions {
   readonly logger: Logger;
@@ -44,9 +37,13 @@ export interface StartOptions {
 export interface RunningService {
   readonly app: FastifyInstance;
   readonly ctx: ServiceContext;
+  readonly services: Services;
   readonly url: string | undefined;
   stop(): Promise<void>;
 }
+
+/** The local CLI's operator identity (its token lives as long as this process). */
+const LOCAL_CLI_OPERATOR = { id: '00000000-0000-0000-0000-00000000c11c', name: 'local-cli' } as const;
 
 export async function startService(config: Config, opts: StartOptions): Promise<RunningService> {
   const { logger } = opts;
@@ -70,6 +67,7 @@ export async function startService(config: Config, opts: StartOptions): Promise<
 
     const keyStore = await opts.openKeyStore(config, logger);
     cleanups.push(() => keyStore.close());
+    const dataKeys = createDataKeys({ pool: db.pool, keys: keyStore, clock });
 
     const init = await initialiseInstance(db.pool, { bootstrapToken: config.bootstrapToken, clock });
     if (init.generatedToken) {
@@ -78,17 +76,21 @@ export async function startService(config: Config, opts: StartOptions): Promise<
     const operators = await createOperatorTokenRegistry(db.pool);
     // The local CLI's token: lives as long as this process, readable only by the data dir's owner.
     const cliToken = generateToken();
-    operators.addEphemeral(cliToken, { id: '00000000-0000-0000-0000-00000000c11c', name: 'local-cli' });
+    operators.addEphemeral(cliToken, LOCAL_CLI_OPERATOR);
+    const breakGlass = createBreakGlassRecorder({ pool: db.pool, clock });
 
-    const ctx: ServiceContext = { config, db, keyStore, logger, clock, operators };
-    const routes: ModulePlugin[] = [];
+    const ctx: ServiceContext = { config, db, keyStore, dataKeys, logger, clock };
+    const services: Services = { operators };
+    const routes: RoutePlugin[] = [];
+    const authenticators: Authenticator[] = [operatorTokenAuthenticator(operators, breakGlass.record)];
     for (const m of opts.modules) {
-      const started = await m.start(ctx);
-      if (started.stop) cleanups.push(started.stop);
+      const started = await m.start(ctx, services);
+      if (started.stop) cleanups.push(() => started.stop!());
       routes.push(...(started.routes ?? []));
+      authenticators.push(...(started.authenticators ?? []));
     }
 
-    const app = await buildApp({ logger, operators, isReady: () => ready, modules: routes });
+    const app = await buildApp({ logger, authenticators, isReady: () => ready, routes });
     cleanups.push(() => app.close());
     let url: string | undefined;
     if (opts.listen !== false) {
@@ -103,7 +105,7 @@ export async function startService(config: Config, opts: StartOptions): Promise<
     }
     ready = true;
     logger.info({ url, database: db.kind, keys: keyStore.backend }, 'kexin ready');
-    return { app, ctx, url, stop };
+    return { app, ctx, services, url, stop };
   } catch (err) {
     await stop();
     throw err;

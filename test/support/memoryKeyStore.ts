@@ -1,12 +1,19 @@
 /** A key store that keeps keys in process memory: for tests and benchmarks only. */
-import { randomUUID, type KeyObject } from 'node:crypto';
-import { KexinError } from '../errors.ts';
-import { generateKeyObject } from './generateKeyObject.ts';
-import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from './keyStore.ts';
-import { schemesFor, signWithKeyObject } from './signatures.ts';
+import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { aesGcmOpen, aesGcmSeal } from '../../src/crypto/aesGcm.ts';
+import { KexinError } from '../../src/errors.ts';
+import { generateKeyObject } from '../../src/crypto/generateKeyObject.ts';
+import { ALL_KEY_ALGORITHMS, type KeyAlgorithm, type KeyInfo, type KeyStore, type SignatureScheme, type SignOptions } from '../../src/crypto/keyStore.ts';
+import { schemesFor, signWithKeyObject } from '../../src/crypto/signatures.ts';
 
 export function createMemoryKeyStore(): KeyStore {
   const keys = new Map<string, { info: KeyInfo; privateKey: KeyObject }>();
+  const wrappingKeys = new Map<string, Buffer>();
+  const wrappingKey = (id: string) => {
+    const k = wrappingKeys.get(id);
+    if (!k) throw new KexinError('KEY_NOT_FOUND', `no wrapping key ${id} in the store`, 404);
+    return k;
+  };
   const find = (id: string) => {
     const k = keys.get(id);
     if (!k) throw new KexinError('KEY_NOT_FOUND', `no key ${id} in the store`, 404);
@@ -37,8 +44,20 @@ export function createMemoryKeyStore(): KeyStore {
       }
       return signWithKeyObject(k.privateKey, scheme, data, options);
     },
+    async createWrappingKey() {
+      const id = randomUUID();
+      wrappingKeys.set(id, randomBytes(32));
+      return id;
+    },
+    async wrap(id, plaintext, aad) {
+      return aesGcmSeal(wrappingKey(id), plaintext, aad);
+    },
+    async unwrap(id, wrapped, aad) {
+      return aesGcmOpen(wrappingKey(id), wrapped, aad);
+    },
     async close() {
       keys.clear();
+      wrappingKeys.clear();
     },
   };
 }

@@ -1,0 +1,21 @@
+/** The services modules register as they start, for the modules (and CLI commands) that use them. */
+import type { AuditService } from '../audit/auditService.ts';
+import type { RunningCaService } from '../ca/caService.ts';
+import type { FaceService } from '../liveness/faceService.ts';
+import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
+
+export interface Services {
+  /** Always present: the break-glass operator tokens. */
+  operators: OperatorTokenRegistry;
+  audit?: AuditService;
+  ca?: RunningCaService;
+  /** Undefined also when the face models could not be loaded. */
+  face?: FaceService;
+}
+
+/** The service `name`, which a module started earlier must have registered. */
+export function need<K extends keyof Services>(services: Services, name: K): NonNullable<Services[K]> {
+  const s = services[name];
+  if (s === undefined) throw new TypeError(`module "${String(name)}" must be started before this one`);
+  return s as NonNullable<Services[K]>;
+}
