@@ -17,6 +17,9 @@ import { startFace, type FaceModuleOptions } from './liveness/faceModule.ts';
 import { createTemplateCipher, TEMPLATE_KEY_PURPOSE } from './liveness/templateCipher.ts';
 import { adoptLegacyTemplateKey } from './liveness/templateKeyMigration.ts';
 import type { ServiceModule } from './service/serviceModule.ts';
+import { need } from './service/services.ts';
+import { startSigning } from './signing/signingModule.ts';
+import { signingRoutes } from './api/signing/routes.ts';
 
 export async function openConfiguredKeyStore(config: Config, logger: Logger): Promise<KeyStore> {
   const keys = config.keys;
@@ -66,7 +69,21 @@ export function faceModule(options: FaceModuleOptions = {}): ServiceModule {
   };
 }
 
+export function signingModule(): ServiceModule {
+  return {
+    name: 'signing',
+    async start(ctx, services) {
+      const signing = await startSigning({
+        pool: ctx.db.pool, keyStore: ctx.keyStore, ca: need(services, 'ca'), clock: ctx.clock, logger: ctx.logger,
+        publicUrl: ctx.config.publicUrl, seals: ctx.config.seals,
+      });
+      services.signing = signing.service;
+      return { routes: [signingRoutes(signing.service)], stop: signing.stop };
+    },
+  };
+}
+
 /** What `kexin serve` runs, in start order. */
 export function serviceModules(): ServiceModule[] {
-  return [auditModule(), caModule(), faceModule()];
+  return [auditModule(), caModule(), faceModule(), signingModule()];
 }

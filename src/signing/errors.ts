@@ -4,9 +4,9 @@ import { KexinError } from '../errors.ts';
 export const sealErrors = Object.freeze({
   notFound: (id: string) => new KexinError('SEAL_NOT_FOUND', `no seal ${id}`, 404),
   invalid: (message: string, details?: Record<string, unknown>) => new KexinError('SEAL_REQUEST_INVALID', message, 400, details),
-  notActive: (id: string, status: string) => new KexinError('SEAL_NOT_ACTIVE', `seal ${id} is ${status}: it cannot be applied`, 409, { status }),
+  notActive: (id: string, status: string) => new KexinError('SEAL_NOT_ACTIVE', `seal ${id} is ${status}: it cannot be applied`, 409, { sealStatus: status }),
   outsideValidity: (id: string) => new KexinError('SEAL_OUTSIDE_VALIDITY', `seal ${id} is outside its validity period`, 409),
-  transition: (id: string, from: string, action: string) => new KexinError('SEAL_STATE_CONFLICT', `seal ${id} is ${from}: cannot ${action}`, 409, { status: from }),
+  transition: (id: string, from: string, action: string) => new KexinError('SEAL_STATE_CONFLICT', `seal ${id} is ${from}: cannot ${action}`, 409, { sealStatus: from }),
   makerMissing: (algorithm: string) => new KexinError('SEAL_MAKER_UNAVAILABLE', `no seal-making key for ${algorithm} seals is configured`, 503),
   pdfInvalid: (message: string) => new KexinError('SEAL_PDF_INVALID', message, 422),
   pdfUnsupported: (message: string) => new KexinError('SEAL_PDF_UNSUPPORTED', message, 422),

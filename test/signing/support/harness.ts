@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createCaService, type RunningCaService } from '../../../src/ca/caService.ts';
 import { initialiseHierarchy } from '../../../src/ca/hierarchy.ts';
 import { fixedClock } from '../../../src/clock.ts';
-import { createMemoryKeyStore } from '../../../src/crypto/memoryKeyStore.ts';
+import { createMemoryKeyStore } from '../../support/memoryKeyStore.ts';
 import type { KeyStore } from '../../../src/crypto/keyStore.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { ensureServiceKeys, type SigningServiceKey, type ServiceKeyPurpose } from '../../../src/signing/serviceKeys.ts';
