@@ -21,7 +21,8 @@ import { signerFor } from '../../src/crypto/keyStore.ts';
 import { prepareCertificate, signCertificate } from '../../src/ca/issueCertificate.ts';
 import { checkCsr } from '../../src/ca/checkCsr.ts';
 import { getProfile } from '../../src/ca/profiles.ts';
-import { newSerial } from '../../src/ca/certificate.ts';
+import { newSerial, parseCertificate } from '../../src/ca/certificate.ts';
+import { createRootCa } from '../../src/ca/createHierarchy.ts';
 import { run, runOk, write } from '../support/tools.ts';
 import { OWNER, startSigningHarness } from './support/harness.ts';
 import { appendContentChange, makePdf } from './support/pdfs.ts';
@@ -172,6 +173,24 @@ describe('PAdES sealing and validation', () => {
     expect(v.signatures[0]).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE', intact: true });
     expect(v.signatures[0]!.seal!.signerInCertList).toBe(false);
     expect(v.signatures[0]!.ses!.seal.signerInCertList).toBe(false);
+  });
+
+  it('fifty look-alike intermediates in the CMS: path building stays within its budget and still finds the real chain', async () => {
+    const s = await h.signing.seals.signersFor(ecdsaSeal);
+    const issuing = pemToDer(issuingPem)[0]!;
+    const { keyStore, clock } = await buildHierarchy('ECDSA');
+    const subject = parseCertificate(issuing).subject;
+    const name = subject.typesAndValues.map((tv) => ({ type: (['C', 'O', 'CN'] as const)[['2.5.4.6', '2.5.4.10', '2.5.4.3'].indexOf(tv.type)]!, value: tv.value.valueBlock.value as string }));
+    const lookalikes: Uint8Array[] = [];
+    for (let i = 0; i < 50; i++) lookalikes.push((await createRootCa({ keyStore, algorithm: 'ECDSA-P256', name, clock })).certificate.der);
+    const pdf = makePdf();
+    const sealed = await sealPdf(bufferSource(pdf), { level: 'B-B', image: { ...s.seal.image, cacheKey: s.seal.id }, fieldName: 'crowded', signingTime: h.clock.now() },
+      { cms: s.cms, chain: [...lookalikes, ...s.chain], seseal: s.seseal, tsa: (q) => h.ca.timestamp(q), validationData: (c) => collectValidationData(h.ca, c) });
+    const started = performance.now();
+    const v = await verify(Buffer.concat([pdf, ...sealed.updates]));
+    expect(v.signatures[0]!.indication, JSON.stringify(v.signatures[0]!.reasons)).toBe('TOTAL_PASSED');
+    // Recorded, not asserted (no timing assertions): what 50 look-alikes cost here.
+    console.info(`[look-alikes] validation with 50 look-alike intermediates: ${(performance.now() - started).toFixed(0)} ms`);
   });
 
   it('revoked signer: without a time-stamp INDETERMINATE / REVOKED_NO_POE; with one made before the revocation, TOTAL_PASSED', async () => {
