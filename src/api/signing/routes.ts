@@ -20,7 +20,7 @@ import { reportHtml, summary } from '../../signing/verify/report.ts';
 import type { RoutePlugin } from '../app.ts';
 import { actorOf, requireScope } from '../auth/requireScope.ts';
 import { problemResponses } from '../schemas.ts';
-import { bodyToTempFile, type TempBody } from './tempBody.ts';
+import { bodyToTempFile, cleanupTempBodies, type TempBody } from './tempBody.ts';
 import { fileSource } from '../../signing/pdf/source.ts';
 
 /** Largest PDF or file accepted for sealing or verification. */
@@ -111,6 +111,7 @@ export function signingRoutes(signing: SigningService): RoutePlugin {
     name: 'signing',
     plugin: async (app) => {
       // PDFs and files to seal or verify: streamed to a temp file (see tempBody.ts), never buffered.
+      cleanupTempBodies(app);
       app.addContentTypeParser(['application/pdf', 'application/octet-stream'], (req, payload, done) => {
         bodyToTempFile(req, payload, FILE_BODY_LIMIT).then((b) => done(null, b), (e: Error) => done(e, undefined));
       });

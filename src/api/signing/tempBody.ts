@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { KexinError } from '../../errors.ts';
 
 export interface TempBody {
@@ -24,9 +24,8 @@ export async function bodyToTempFile(request: FastifyRequest, payload: Readable,
   if (declared > limit) throw tooLarge(limit);
   const dir = mkdtempSync(join(tmpdir(), 'kexin-body-'));
   const path = join(dir, 'body');
-  // Removed whatever happens to the request or response.
-  request.raw.once('close', () => setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0).unref());
-  request.server.log.trace?.({ path }, 'request body to temp file');
+  // Removed once the response is sent or the request aborted (see `cleanupTempBodies`).
+  (request as FastifyRequest & { [TEMP_DIRS]?: string[] })[TEMP_DIRS] = [...((request as FastifyRequest & { [TEMP_DIRS]?: string[] })[TEMP_DIRS] ?? []), dir];
   let size = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -44,7 +43,13 @@ export async function bodyToTempFile(request: FastifyRequest, payload: Readable,
   return { path, size };
 }
 
-/** Deletes a temp body's directory (also done when the request closes). */
-export function removeTempBody(body: TempBody | undefined): void {
-  if (body) rmSync(join(body.path, '..'), { recursive: true, force: true });
+const TEMP_DIRS = Symbol('kexin temp bodies');
+
+/** Hooks that delete a request's temp bodies once its response has been sent (or it was aborted). */
+export function cleanupTempBodies(app: FastifyInstance): void {
+  const clean = async (request: FastifyRequest) => {
+    for (const dir of (request as FastifyRequest & { [TEMP_DIRS]?: string[] })[TEMP_DIRS] ?? []) rmSync(dir, { recursive: true, force: true });
+  };
+  app.addHook('onResponse', clean);
+  app.addHook('onRequestAbort', clean);
 }
