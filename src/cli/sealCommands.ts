@@ -110,7 +110,7 @@ export const sealCommands: Record<string, Command> = {
       const { reportHtml, summary } = await import('../signing/verify/report.ts');
       const result = await local(ctx, async (l) => {
         const signing = need(l.services, 'signing');
-        return sig ? signing.verifyDetached(new Uint8Array(ctx.readFile(file)), new Uint8Array(ctx.readFile(sig))) : signing.verifyPdf({ path: file });
+        return sig ? signing.verifyDetachedFile(file, new Uint8Array(ctx.readFile(sig))) : signing.verifyPdf({ path: file });
       });
       if (opt(ctx, 'html')) writeFileSync(opt(ctx, 'html')!, reportHtml(result));
       const s = summary(result);

@@ -31,7 +31,7 @@ import { ensureServiceKeys, type MakerIdentity } from './serviceKeys.ts';
 import { collectValidationData } from './validationData.ts';
 import { analyzePdf, PdfUnreadable } from './verify/analyzePdf.ts';
 import type { DocumentValidation } from './verify/result.ts';
-import { validateSignatures } from './verify/validateSignatures.ts';
+import { createPathCache, validateSignatures } from './verify/validateSignatures.ts';
 import type { AnalyzePool } from './verify/workerPool.ts';
 
 export interface SigningDeps {
@@ -85,6 +85,7 @@ export async function createSigningService(deps: SigningDeps) {
   const tsa: TimestampAuthority = (q) => ca.timestamp(q);
   const validationData = (chains: readonly (readonly Uint8Array[])[]) => collectValidationData(ca, chains);
   const printKey = keys.print;
+  const pathCache = createPathCache();
   const verifyUrl = (id: string) => `${deps.publicUrl}/verify/documents/${id}`;
 
   async function register(doc: registry.SealedDocument, actor: string, file?: { length: number; read: (pos: number, len: number) => Uint8Array }): Promise<void> {
@@ -190,7 +191,7 @@ export async function createSigningService(deps: SigningDeps) {
         src.close();
       }
     }
-    return validateSignatures(analysis, { ca, now: clock.now(), findSeal });
+    return validateSignatures(analysis, { ca, now: clock.now(), findSeal, pathCache });
   }
 
   async function verifyDetached(data: Uint8Array, signature: Uint8Array): Promise<DocumentValidation & { format: DetachedFormat }> {
@@ -203,8 +204,29 @@ export async function createSigningService(deps: SigningDeps) {
       if (e instanceof DerError) throw sealErrors.verifyInput(`the signature cannot be read: ${e.message}`);
       throw e;
     }
-    const result = await validateSignatures(analysis, { ca, now: clock.now(), findSeal });
+    const result = await validateSignatures(analysis, { ca, now: clock.now(), findSeal, pathCache });
     return { ...result, format: analysis.format };
+  }
+
+  /** As `verifyDetached`, for a file on disk (streamed: a 100 MB file is never in memory). */
+  async function verifyDetachedFile(path: string, signature: Uint8Array): Promise<DocumentValidation & { format: DetachedFormat }> {
+    const src = fileSource(path);
+    let d: Record<'sha256' | 'sm3', Uint8Array>;
+    try { d = digests(src); } finally { src.close(); }
+    let analysis;
+    try {
+      analysis = await analyzeDetached(signature, (alg) => {
+        if (alg === 'sha256' || alg === 'sm3') return d[alg];
+        const h = createHash(alg);
+        const s2 = fileSource(path);
+        try { forEachChunk(s2, 0, s2.size, (c) => h.update(c)); } finally { s2.close(); }
+        return new Uint8Array(h.digest());
+      });
+    } catch (e) {
+      if (e instanceof DerError) throw sealErrors.verifyInput(`the signature cannot be read: ${e.message}`);
+      throw e;
+    }
+    return { ...(await validateSignatures(analysis, { ca, now: clock.now(), findSeal, pathCache })), format: analysis.format };
   }
 
   /** The registered document as a verifier sees it. */
@@ -288,7 +310,7 @@ export async function createSigningService(deps: SigningDeps) {
   return {
     seals,
     createSeal: (req: CreateSealRequest, actor: string) => seals.createSeal(req, actor).then(sealView),
-    applyPdf, applyDetached, applyJson, verifyPdf, verifyDetached, documentView, documentFile, verifyPrint, renewArchives,
+    applyPdf, applyDetached, applyJson, verifyPdf, verifyDetached, verifyDetachedFile, documentView, documentFile, verifyPrint, renewArchives,
     printJwks: () => printJwks(printKey ? [printKey] : []),
     serviceKeys: keys,
     blockSizeMm: BLOCK_MM,

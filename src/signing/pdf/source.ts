@@ -9,6 +9,8 @@ export interface ByteSource {
   readonly size: number;
   /** `len` bytes from `pos` (fewer at the end); never past `size`. */
   read(pos: number, len: number): Uint8Array;
+  /** Feeds [from, to) to `update` in pieces through one reused buffer (sequential hashing), when supported. */
+  stream?(from: number, to: number, update: (chunk: Uint8Array) => void): void;
   close(): void;
 }
 
@@ -48,6 +50,16 @@ export function fileSource(path: string): ByteSource {
   };
   return {
     size,
+    stream(from, to, update) {
+      // Not through the chunk cache: one 1 MB buffer, reused, so hashing 100 MB allocates nothing.
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      for (let p = from; p < to;) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, to - p), p);
+        if (n === 0) break;
+        update(buf.subarray(0, n));
+        p += n;
+      }
+    },
     read(pos, len) {
       const start = Math.max(0, pos);
       const end = Math.min(size, pos + len);
@@ -80,6 +92,7 @@ export function truncated(src: ByteSource, limit: number): ByteSource {
 
 /** Feeds `src[from, to)` to `update` in chunks (hashing a range without loading it). */
 export function forEachChunk(src: ByteSource, from: number, to: number, update: (chunk: Uint8Array) => void, chunkSize = 1024 * 1024): void {
+  if (src.stream) { src.stream(from, to, update); return; }
   for (let p = from; p < to; p += chunkSize) update(src.read(p, Math.min(chunkSize, to - p)));
 }
 
@@ -114,6 +127,15 @@ export function concatSource(src: ByteSource, tail: readonly Uint8Array[]): Byte
         }
       }
       return out;
+    },
+    stream(from, to, update) {
+      const mid = Math.min(to, src.size);
+      if (from < mid) forEachChunk(src, from, mid, update);
+      for (const p of parts) {
+        const a = Math.max(from, p.start);
+        const b = Math.min(to, p.start + p.buf.length);
+        if (b > a) update(p.buf.subarray(a - p.start, b - p.start));
+      }
     },
     close() { src.close(); },
   };

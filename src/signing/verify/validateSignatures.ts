@@ -10,6 +10,7 @@
  * are pre-selected under a signature-check budget, so a set of look-alike intermediates cannot make
  * path building explode.
  */
+import { createHash } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { parseCertificate, spkiDer } from '../../ca/certificate.ts';
 import type { CaService } from '../../ca/caServiceTypes.ts';
@@ -28,14 +29,57 @@ import { decide, deepFreeze, type CertificateInfo, type DocumentValidation, type
 export const INTERMEDIATE_SIGNATURE_BUDGET = 32;
 export const MAX_DOCUMENT_CERTIFICATES = 128;
 
+/**
+ * Path results reused for this long (the same TSA, seal-maker and seal certificates recur in every
+ * document): a revocation shows up in verification results at most this late — far less than the
+ * OCSP/CRL freshness (RFC 5019 caches hours) relying parties accept.
+ */
+export const PATH_CACHE_TTL_MS = 30_000;
+const PATH_CACHE_MAX = 1024;
+
+export interface PathCache {
+  get(key: string, now: number): PathValidationResult | undefined;
+  set(key: string, value: PathValidationResult, now: number): void;
+}
+
+export function createPathCache(): PathCache {
+  const m = new Map<string, { value: PathValidationResult; at: number }>();
+  return {
+    get(key, now) {
+      const e = m.get(key);
+      if (!e || now - e.at > PATH_CACHE_TTL_MS || now < e.at) { m.delete(key); return undefined; }
+      return e.value;
+    },
+    set(key, value, now) {
+      m.set(key, { value, at: now });
+      if (m.size > PATH_CACHE_MAX) m.delete(m.keys().next().value!);
+    },
+  };
+}
+
 export interface ValidationDeps {
   readonly ca: CaService;
   readonly now: Date;
+  /** Optional memo of path results (see PATH_CACHE_TTL_MS). */
+  readonly pathCache?: PathCache;
   /** The registry's view of a seal by esID, if it is one of Kexin's. */
   readonly findSeal?: (esId: string) => Promise<{ id: string; status: string } | undefined>;
 }
 
 type Parsed = { der: Uint8Array; cert: pkijs.Certificate };
+
+/** Parsed certificates by content (pkijs parsing costs ~ms; the same few certificates recur in every document). */
+const parsedCache = new Map<string, pkijs.Certificate>();
+function parsed(der: Uint8Array): pkijs.Certificate {
+  const k = createHash('sha256').update(der).digest('base64');
+  let c = parsedCache.get(k);
+  if (!c) {
+    c = parseCertificate(der);
+    parsedCache.set(k, c);
+    if (parsedCache.size > 512) parsedCache.delete(parsedCache.keys().next().value!);
+  }
+  return c;
+}
 
 function parseAll(ders: readonly Uint8Array[]): Parsed[] {
   const out: Parsed[] = [];
@@ -44,7 +88,7 @@ function parseAll(ders: readonly Uint8Array[]): Parsed[] {
     const k = Buffer.from(der).toString('base64');
     if (seen.has(k)) continue;
     seen.add(k);
-    try { out.push({ der, cert: parseCertificate(der) }); } catch { /* ignored: a malformed extra certificate */ }
+    try { out.push({ der, cert: parsed(der) }); } catch { /* ignored: a malformed extra certificate */ }
   }
   return out;
 }
@@ -53,7 +97,7 @@ function parseAll(ders: readonly Uint8Array[]): Parsed[] {
 export function selectIntermediates(leaf: Uint8Array, pool: readonly Uint8Array[]): { chosen: Uint8Array[]; exhausted: boolean } {
   const candidates = parseAll(pool);
   let cur: pkijs.Certificate;
-  try { cur = parseCertificate(leaf); } catch { return { chosen: [], exhausted: false }; }
+  try { cur = parsed(leaf); } catch { return { chosen: [], exhausted: false }; }
   const chosen: Uint8Array[] = [];
   let checks = 0;
   for (let depth = 0; depth < 6; depth++) {
@@ -76,7 +120,7 @@ export function selectIntermediates(leaf: Uint8Array, pool: readonly Uint8Array[
 function certInfo(der: Uint8Array | undefined): CertificateInfo | null {
   if (!der) return null;
   try {
-    const c = parseCertificate(der);
+    const c = parsed(der);
     return {
       subject: nameToString(c.subject), issuer: nameToString(c.issuer),
       serial: Buffer.from(c.serialNumber.valueBlock.valueHexView).toString('hex'),
@@ -92,12 +136,23 @@ const PATH_PAST_RETRY: readonly string[] = ['OUT_OF_BOUNDS_NO_POE', 'REVOKED_NO_
 /** Path validation now; if that fails for a reason a proof of existence cures, again at `poe`. */
 async function validateChain(deps: ValidationDeps, cert: Uint8Array, pool: readonly Uint8Array[], poe: Date | undefined, evidence: PdfAnalysis['dss'], requiredEku?: string[]): Promise<{ path: PathValidationResult; at: Date; budgetExhausted: boolean }> {
   const { chosen, exhausted } = selectIntermediates(cert, pool);
-  const now = await deps.ca.validateCertificate({ certificate: cert, intermediates: chosen, at: deps.now, ...(requiredEku ? { requiredEku } : {}) });
+  const key = `${createHash('sha256').update(cert).update(Buffer.concat(chosen)).digest('base64')}|${requiredEku?.join(',') ?? ''}`;
+  const clockNow = deps.now.getTime();
+  let now = deps.pathCache?.get(`now|${key}`, clockNow);
+  if (!now) {
+    now = await deps.ca.validateCertificate({ certificate: cert, intermediates: chosen, at: deps.now, ...(requiredEku ? { requiredEku } : {}) });
+    deps.pathCache?.set(`now|${key}`, now, clockNow);
+  }
   if (now.valid || !poe || !PATH_PAST_RETRY.includes(now.subIndication ?? '')) return { path: now, at: deps.now, budgetExhausted: exhausted };
-  const past = await deps.ca.validateCertificate({
-    certificate: cert, intermediates: chosen, at: poe, ...(requiredEku ? { requiredEku } : {}),
-    revocation: embeddedRevocationSource({ ...evidence, certificates: [...evidence.certificates, ...pool] }, poe),
-  });
+  const pastKey = `${poe.toISOString()}|${key}|${evidence.ocsps.length}:${evidence.crls.length}`;
+  let past = evidence.ocsps.length + evidence.crls.length === 0 ? deps.pathCache?.get(pastKey, clockNow) : undefined;
+  if (!past) {
+    past = await deps.ca.validateCertificate({
+      certificate: cert, intermediates: chosen, at: poe, ...(requiredEku ? { requiredEku } : {}),
+      revocation: embeddedRevocationSource({ ...evidence, certificates: [...evidence.certificates, ...pool] }, poe),
+    });
+    if (evidence.ocsps.length + evidence.crls.length === 0) deps.pathCache?.set(pastKey, past, clockNow);
+  }
   return { path: past, at: poe, budgetExhausted: exhausted };
 }
 
