@@ -193,6 +193,22 @@ describe('PAdES sealing and validation', () => {
     console.info(`[look-alikes] validation with 50 look-alike intermediates: ${(performance.now() - started).toFixed(0)} ms`);
   });
 
+  it('archive renewal: a kept B-LTA document gets the DSS for its last time-stamp and a fresh document time-stamp, audited', async () => {
+    const { doc } = await seal(ecdsaSeal, makePdf(), { level: 'B-LTA' });
+    expect(doc.kept).toBe(true);
+    const renewed = await h.signing.renewArchives({ force: true });
+    expect(renewed.find((r) => r.id === doc.id)).toEqual({ id: doc.id, renewed: true });
+    const { chunks } = await h.signing.documentFile(doc.id);
+    const parts: Buffer[] = [];
+    for await (const c of chunks) parts.push(c);
+    const v = await verify(Buffer.concat(parts));
+    expect(v.signatures.map((s) => [s.type, s.indication])).toEqual([['signature', 'TOTAL_PASSED'], ['document-timestamp', 'TOTAL_PASSED'], ['document-timestamp', 'TOTAL_PASSED']]);
+    expect(v.modificationLevel).toBe('LTA_UPDATES');
+    expect((await h.signing.documentView(doc.id)).renewals).toBe(1);
+    const audit = await h.db.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'seal.archive.renew' AND subject = $1", [doc.id]);
+    expect(audit.rows[0].n).toBe(1);
+  });
+
   it('revoked signer: without a time-stamp INDETERMINATE / REVOKED_NO_POE; with one made before the revocation, TOTAL_PASSED', async () => {
     const id = (await h.signing.createSeal({ owner: OWNER, kind: 'branch', name: '分中心章', algorithm: 'ECDSA' }, 'operator:test')).id;
     const bb = (await seal(id, makePdf(), { level: 'B-B' })).out;
