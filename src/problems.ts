@@ -9,6 +9,7 @@ import { CA_PROBLEMS } from './ca/caProblems.ts';
 import { CRYPTO_PROBLEMS } from './crypto/cryptoProblems.ts';
 import { defineProblems, problemType, type ProblemDefinition } from './errors.ts';
 import { FACE_PROBLEMS } from './liveness/faceProblems.ts';
+import { SIGNING_PROBLEMS } from './signing/signingProblems.ts';
 
 /** The HTTP edge: request shape, routing, time limits, credentials, and the generic failures. */
 export const HTTP_PROBLEMS = defineProblems({
@@ -31,7 +32,7 @@ export const HTTP_PROBLEMS = defineProblems({
 });
 
 /** Every module's table, in no particular order; a code may appear in only one. */
-const MODULE_TABLES: readonly Readonly<Record<string, ProblemDefinition>>[] = [HTTP_PROBLEMS, CA_PROBLEMS, CRYPTO_PROBLEMS, FACE_PROBLEMS];
+const MODULE_TABLES: readonly Readonly<Record<string, ProblemDefinition>>[] = [HTTP_PROBLEMS, CA_PROBLEMS, CRYPTO_PROBLEMS, FACE_PROBLEMS, SIGNING_PROBLEMS];
 
 function collect(tables: readonly Readonly<Record<string, ProblemDefinition>>[]): ReadonlyMap<string, ProblemDefinition> {
   const all = new Map<string, ProblemDefinition>();

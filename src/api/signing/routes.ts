@@ -202,6 +202,7 @@ export function signingRoutes(signing: SigningService): RoutePlugin {
 
       // JSON records are sealed byte for byte as sent: this route reads its body as raw bytes.
       await app.register(async (sub) => {
+        sub.removeContentTypeParser('application/json');
         sub.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: JSON_RECORD_LIMIT }, (_req, body, done) => done(null, body));
         sub.post('/seals/:id/apply/json', {
           onRequest: requireScope(sealScope), bodyLimit: JSON_RECORD_LIMIT,
