@@ -3,24 +3,13 @@
  * worker pool that analyses PDFs off the event loop, and the B-LTA archive renewal timer.
  */
 import { availableParallelism } from 'node:os';
-import type pg from 'pg';
-import type { Logger } from 'pino';
-import type { CaService } from '../ca/caServiceTypes.ts';
-import type { Clock } from '../clock.ts';
-import type { KeyStore } from '../crypto/keyStore.ts';
-import { createSigningService, type SigningService } from './signingService.ts';
+import { createSigningService, type SigningDeps, type SigningService } from './signingService.ts';
 import { createAnalyzePool } from './verify/workerPool.ts';
 
 /** How often kept B-LTA documents are checked for a due archive time-stamp. */
 const RENEWAL_INTERVAL_MS = 6 * 3600_000;
 
-export interface SigningModuleDeps {
-  readonly pool: pg.Pool;
-  readonly keyStore: KeyStore;
-  readonly ca: CaService;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly publicUrl: string;
+export interface SigningModuleDeps extends Omit<SigningDeps, 'maker' | 'regionCode' | 'analyzePool'> {
   readonly seals: { readonly makerName: string; readonly makerCreditCode: string; readonly regionCode: string };
 }
 

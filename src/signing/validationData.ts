@@ -6,7 +6,7 @@
  * then falls back to its own sources, or says it cannot tell).
  */
 import { createHash } from 'node:crypto';
-import { certificateParts, children, integer, OCTET_STRING, oid, readSpki, readWhole, SEQUENCE, tlv } from '../crypto/der.ts';
+import { certificateParts, children, OCTET_STRING, oid, readSpki, readWhole, SEQUENCE, tlv } from '../crypto/der.ts';
 import { OID } from '../crypto/algorithmIdentifiers.ts';
 import type { CaService } from '../ca/caServiceTypes.ts';
 import { pemToDer } from '../ca/pem.ts';
@@ -65,4 +65,3 @@ export async function collectValidationData(ca: CaService, chains: readonly (rea
   return { certificates: [...certificates.values()], ocsps: [...ocsps.values()], crls: [...crls.values()] };
 }
 
-export { integer };

@@ -15,7 +15,6 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Signer } from '../../crypto/keyStore.ts';
 import type { DigestName } from '../../crypto/algorithmIdentifiers.ts';
 import { buildSignedData } from '../cms/buildSignedData.ts';
-import { readSignedData } from '../cms/readSignedData.ts';
 import { checkTimeStampToken, requestTimestampForDigest, type TimestampAuthority } from '../cms/timestamp.ts';
 import { parseCertificate } from '../../ca/certificate.ts';
 import { sealErrors } from '../errors.ts';
@@ -25,7 +24,7 @@ import { SIGNING_OID } from '../oids.ts';
 import type { ValidationData } from '../validationData.ts';
 import { compositeAppearance, emptyAppearance, imageStream, maskStream, PT_PER_MM, BLOCK_MM, sealImageXObjects, verificationBlockAppearance } from './appearance.ts';
 import { PdfDocument, type PdfView } from './document.ts';
-import { dict, isArray, isDict, isName, isRef, name, raw, ref, str, stream, textString, type PdfDict, type PdfRef, type PdfValue } from './objects.ts';
+import { dict, isArray, isName, isRef, name, raw, ref, str, stream, textString, type PdfRef, type PdfValue } from './objects.ts';
 import { PdfError } from './parser.ts';
 import { concatSource, forEachChunk, type ByteSource } from './source.ts';
 import { buildIncrementalUpdate, nextObjectNumber, withEntries, type NewObject } from './writer.ts';
@@ -409,7 +408,7 @@ export async function sealPdf(src: ByteSource, req: PdfSealRequest, deps: PdfSea
     const signedRevisionEnd = src.size + ctx.updates[0]!.length;
     let archiveTimestamp: SealedPdf['archiveTimestamp'];
     if (req.level === 'B-LT' || req.level === 'B-LTA') {
-      const chains: Uint8Array[][] = [[deps.cms.certificate, ...deps.chain], ...sig.tsaChains.map((c) => orderChain(c))];
+      const chains: Uint8Array[][] = [[deps.cms.certificate, ...deps.chain], ...sig.tsaChains];
       if (deps.sm2) chains.push([deps.sm2.certificate, ...deps.sm2.chain]);
       await dssRevision(ctx, await deps.validationData(chains));
     }
@@ -428,9 +427,3 @@ export async function sealPdf(src: ByteSource, req: PdfSealRequest, deps: PdfSea
   }
 }
 
-/** Certificates of a time-stamp token, TSA certificate first (the one that is not an issuer of another). */
-export function orderChain(certs: readonly Uint8Array[]): Uint8Array[] {
-  return [...certs];
-}
-
-export { readSignedData, isDict };

@@ -24,7 +24,6 @@ import { isValidUscc } from '../../ca/uscc.ts';
 import type { Clock } from '../../clock.ts';
 import { signerFor, type KeyStore, type Signer } from '../../crypto/keyStore.ts';
 import { withTransaction } from '../../db/transaction.ts';
-import { KexinError } from '../../errors.ts';
 import { sealErrors } from '../errors.ts';
 import { makeSESeal, parseSESeal, type SESeal } from '../gbt38540/sesSeal.ts';
 import type { SigningServiceKey } from '../serviceKeys.ts';
@@ -282,4 +281,3 @@ export function sealView(s: SealRecord) {
   };
 }
 
-export { KexinError };

@@ -213,8 +213,7 @@ function analyzeCms(sd: SignedData, digest: (alg: DigestName) => Uint8Array): { 
 
 /** A detached CAdES signature's analysis (the same checks as a PDF signature's CMS). */
 export function analyzeCmsForDetached(sd: SignedData, digest: (alg: DigestName) => Uint8Array) {
-  const r = analyzeCms(sd, digest);
-  return { ...r, ...(r.cms.problems.length ? {} : {}) };
+  return analyzeCms(sd, digest);
 }
 
 /** A detached GB/T 38540 SES_Signature's analysis against the SM3 of the data. */
