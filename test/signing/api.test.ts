@@ -86,7 +86,8 @@ describe('seal API', () => {
 
     // The printed copy: render the page, read the QR, check its JWS with the published key.
     const file = write(dir, 'sealed.pdf', sealed);
-    execFileSync('pdftoppm', ['-r', '300', '-f', '1', '-l', '1', '-png', file, join(dir, 'page')]);
+    // Only the page's lower-left corner, where the block is (300 dpi; A4 is 3508 px high).
+    execFileSync('pdftoppm', ['-r', '300', '-f', '1', '-l', '1', '-x', '0', '-y', '2900', '-W', '1100', '-H', '608', '-png', file, join(dir, 'page')]);
     const { data, info } = await sharp(join(dir, 'page-1.png')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const jsQR = jsQRModule as unknown as (d: Uint8ClampedArray, w: number, h: number) => { data: string } | null;
     const qr = jsQR(new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), info.width, info.height);

