@@ -28,6 +28,9 @@ const USAGE = `kexin — identity and trust service
                                                 seal a PDF (x, y: the seal's centre in mm from the page's lower-left corner)
   kexin seal archive-renew [--all]              add fresh archive time-stamps to kept B-LTA documents that are due (--all: every one)
   kexin verify FILE [--signature SIG] [--html REPORT.html]   verify a sealed PDF, or a file and its detached signature
+  kexin ecard demo-claim --holder ID [--channel C] [--url URL --token T]
+                                                claim a card with a fresh device key as an operator (test runs):
+                                                one JSON line {cardId, credential, cardToken, statusListId, statusListUri, deviceJwk}
 
 Environment: PORT, HOST, KEXIN_DATA_DIR, DATABASE_URL, KEXIN_BOOTSTRAP_TOKEN, KEXIN_KEY_PASSPHRASE (see README).`;
 
@@ -40,8 +43,9 @@ async function main(argv: string[]): Promise<number> {
       id: { type: 'string' }, name: { type: 'string' }, algorithm: { type: 'string' }, cert: { type: 'string' }, chain: { type: 'string' },
       seal: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, level: { type: 'string' }, page: { type: 'string' },
       x: { type: 'string' }, y: { type: 'string' }, qr: { type: 'boolean' }, certify: { type: 'string' }, owner: { type: 'string' },
-      'credit-code': { type: 'string' }, kind: { type: 'string' }, holder: { type: 'string' }, image: { type: 'string' },
+      'credit-code': { type: 'string' }, kind: { type: 'string' }, image: { type: 'string' },
       signature: { type: 'string' }, html: { type: 'string' }, all: { type: 'boolean' },
+      holder: { type: 'string' }, channel: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

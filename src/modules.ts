@@ -6,11 +6,15 @@
 import type { Logger } from 'pino';
 import { auditRoutes } from './api/audit/routes.ts';
 import { caRoutes } from './api/ca/routes.ts';
+import { ecardRoutes } from './api/ecard/routes.ts';
 import { faceRoutes } from './api/face/routes.ts';
 import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
 import { createKeyStore } from './crypto/createKeyStore.ts';
+import type { ChannelDirectory } from './ecard/channels.ts';
+import { startEcard } from './ecard/ecardModule.ts';
+import { startPersons } from './persons/personsModule.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
 import type { KeyStore } from './crypto/keyStore.ts';
 import { startFace, type FaceModuleOptions } from './liveness/faceModule.ts';
@@ -83,7 +87,39 @@ export function signingModule(): ServiceModule {
   };
 }
 
+/** The person registry (after face: reference photos become templates through it). */
+export function personsModule(): ServiceModule {
+  return {
+    name: 'persons',
+    async start(ctx, services) {
+      services.persons = await startPersons({ pool: ctx.db.pool, dataKeys: ctx.dataKeys, clock: ctx.clock, face: services.face });
+      return {};
+    },
+  };
+}
+
+export interface EcardModuleOptions {
+  /** The system-client registry as the channel directory (default: the configured channel list). */
+  readonly channels?: ChannelDirectory;
+}
+
+export function ecardModule(options: EcardModuleOptions = {}): ServiceModule {
+  return {
+    name: 'ecard',
+    async start(ctx, services) {
+      const ca = need(services, 'ca');
+      const ecard = await startEcard({
+        pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger, publicUrl: ctx.config.publicUrl,
+        ca, persons: need(services, 'persons'), face: services.face, channels: options.channels,
+        configuredChannels: ctx.config.ecard.channels, issuer: ctx.config.ecard.issuer, statusListTtlSeconds: ctx.config.ecard.statusListTtlSeconds,
+      });
+      services.ecard = ecard.service;
+      return { routes: [ecardRoutes(ecard.service, ca)], stop: ecard.stop };
+    },
+  };
+}
+
 /** What `kexin serve` runs, in start order. */
 export function serviceModules(): ServiceModule[] {
-  return [auditModule(), caModule(), faceModule(), signingModule()];
+  return [auditModule(), caModule(), faceModule(), personsModule(), ecardModule(), signingModule()];
 }

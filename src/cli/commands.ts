@@ -134,6 +134,13 @@ export const commands: Record<string, Command> = {
       return 0;
     },
   },
+  'ecard demo-claim': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const { ecardDemoClaim } = await import('./ecardDemoClaim.ts');
+      return ecardDemoClaim(ctx);
+    },
+  },
   'audit verify': {
     words: 2, remote: true,
     async run(ctx) {

@@ -4,6 +4,8 @@ import type { RunningCaService } from '../ca/caService.ts';
 import type { FaceService } from '../liveness/faceService.ts';
 import type { SigningService } from '../signing/signingService.ts';
 import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
+import type { PersonRegistry } from '../persons/personRegistry.ts';
+import type { EcardService } from '../ecard/ecardService.ts';
 
 export interface Services {
   /** Always present: the break-glass operator tokens. */
@@ -13,6 +15,8 @@ export interface Services {
   /** Undefined also when the face models could not be loaded. */
   face?: FaceService;
   signing?: SigningService;
+  persons?: PersonRegistry;
+  ecard?: EcardService;
 }
 
 /** The service `name`, which a module started earlier must have registered. */
