@@ -22,6 +22,12 @@ const USAGE = `kexin — identity and trust service
   kexin audit verify                            recompute the audit chain, report the first broken link
   kexin face compare A.jpg B.jpg                compare two face photos (same JSON as POST /face/verify)
   kexin models build                            convert the face models into the data dir
+  kexin seal create --owner NAME --credit-code CODE --kind K --name N --algorithm ECDSA|SM2 [--holder NAME] [--image FILE]
+                                                make a seal (K: legal-name, internal, branch, business, personal)
+  kexin seal apply --seal ID --in a.pdf --out b.pdf [--level B-B|B-T|B-LT|B-LTA] [--page P --x MM --y MM] [--qr] [--certify 1|2|3]
+                                                seal a PDF (x, y: the seal's centre in mm from the page's lower-left corner)
+  kexin seal archive-renew [--all]              add fresh archive time-stamps to kept B-LTA documents that are due (--all: every one)
+  kexin verify FILE [--signature SIG] [--html REPORT.html]   verify a sealed PDF, or a file and its detached signature
   kexin ecard demo-claim --holder ID [--channel C] [--url URL --token T]
                                                 claim a card with a fresh device key as an operator (test runs):
                                                 one JSON line {cardId, credential, cardToken, statusListId, statusListUri, deviceJwk}
@@ -35,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
     options: {
       csr: { type: 'string' }, profile: { type: 'string' }, ca: { type: 'string' }, reason: { type: 'string' },
       id: { type: 'string' }, name: { type: 'string' }, algorithm: { type: 'string' }, cert: { type: 'string' }, chain: { type: 'string' },
+      seal: { type: 'string' }, in: { type: 'string' }, out: { type: 'string' }, level: { type: 'string' }, page: { type: 'string' },
+      x: { type: 'string' }, y: { type: 'string' }, qr: { type: 'boolean' }, certify: { type: 'string' }, owner: { type: 'string' },
+      'credit-code': { type: 'string' }, kind: { type: 'string' }, image: { type: 'string' },
+      signature: { type: 'string' }, html: { type: 'string' }, all: { type: 'boolean' },
       holder: { type: 'string' }, channel: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

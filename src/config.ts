@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { isValidUscc } from './ca/uscc.ts';
 import { parseChannelList, type Channel } from './ecard/channels.ts';
 
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   readonly testMode: boolean;
   /** `kexin serve` processes (node:cluster workers sharing the port); more than one needs DATABASE_URL. */
   readonly workers: number;
+  /** Seals: the seal-making authority (制章人) and the GB/T 2260 region code written into esIDs. */
+  readonly seals: { readonly makerName: string; readonly makerCreditCode: string; readonly regionCode: string };
   /** How long a client may take: slow clients are cut off instead of holding sockets and memory. */
   readonly http: HttpLimits;
   /**
@@ -118,6 +121,19 @@ function workers(env: Env, databaseUrl: string | undefined): number {
   return n;
 }
 
+/** Placeholder maker identity for development: set KEXIN_SEAL_MAKER_* before production. */
+const DEV_MAKER = { name: 'Kexin 电子印章制作 (development)', creditCode: '111100000000133772' };
+
+function seals(env: Env): Config['seals'] {
+  const makerName = nonEmpty(env, 'KEXIN_SEAL_MAKER_NAME') ?? DEV_MAKER.name;
+  const makerCreditCode = nonEmpty(env, 'KEXIN_SEAL_MAKER_CREDIT_CODE') ?? DEV_MAKER.creditCode;
+  if (!isValidUscc(makerCreditCode)) throw new ConfigError('KEXIN_SEAL_MAKER_CREDIT_CODE', 'is not a valid unified social credit code (GB 32100-2015)');
+  if (makerName.length > 64) throw new ConfigError('KEXIN_SEAL_MAKER_NAME', 'must be at most 64 characters');
+  const regionCode = nonEmpty(env, 'KEXIN_SEAL_REGION_CODE') ?? '000000';
+  if (!/^\d{6}$/.test(regionCode)) throw new ConfigError('KEXIN_SEAL_REGION_CODE', 'must be a 6-digit GB/T 2260 region code');
+  return Object.freeze({ makerName, makerCreditCode, regionCode });
+}
+
 function ecardConfig(env: Env): EcardConfig {
   let channels: Channel[];
   try {
@@ -206,6 +222,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     logLevel,
     testMode: env.NODE_ENV === 'test',
     workers: workers(env, dbUrl),
+    seals: seals(env),
     http: httpLimits(env),
     metricsListener: metricsListener(env),
   });

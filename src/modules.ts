@@ -22,6 +22,8 @@ import { createTemplateCipher, TEMPLATE_KEY_PURPOSE } from './liveness/templateC
 import { adoptLegacyTemplateKey } from './liveness/templateKeyMigration.ts';
 import type { ServiceModule } from './service/serviceModule.ts';
 import { need } from './service/services.ts';
+import { startSigning } from './signing/signingModule.ts';
+import { signingRoutes } from './api/signing/routes.ts';
 
 export async function openConfiguredKeyStore(config: Config, logger: Logger): Promise<KeyStore> {
   const keys = config.keys;
@@ -71,6 +73,20 @@ export function faceModule(options: FaceModuleOptions = {}): ServiceModule {
   };
 }
 
+export function signingModule(): ServiceModule {
+  return {
+    name: 'signing',
+    async start(ctx, services) {
+      const signing = await startSigning({
+        pool: ctx.db.pool, keyStore: ctx.keyStore, ca: need(services, 'ca'), clock: ctx.clock, logger: ctx.logger,
+        publicUrl: ctx.config.publicUrl, seals: ctx.config.seals,
+      });
+      services.signing = signing.service;
+      return { routes: [signingRoutes(signing.service)], stop: signing.stop };
+    },
+  };
+}
+
 /** The person registry (after face: reference photos become templates through it). */
 export function personsModule(): ServiceModule {
   return {
@@ -105,5 +121,5 @@ export function ecardModule(options: EcardModuleOptions = {}): ServiceModule {
 
 /** What `kexin serve` runs, in start order. */
 export function serviceModules(): ServiceModule[] {
-  return [auditModule(), caModule(), faceModule(), personsModule(), ecardModule()];
+  return [auditModule(), caModule(), faceModule(), personsModule(), ecardModule(), signingModule()];
 }

@@ -10,6 +10,7 @@ import { CRYPTO_PROBLEMS } from './crypto/cryptoProblems.ts';
 import { defineProblems, problemType, type ProblemDefinition } from './errors.ts';
 import { ECARD_PROBLEMS } from './ecard/ecardProblems.ts';
 import { FACE_PROBLEMS } from './liveness/faceProblems.ts';
+import { SIGNING_PROBLEMS } from './signing/signingProblems.ts';
 import { PERSON_PROBLEMS } from './persons/personProblems.ts';
 
 /** The HTTP edge: request shape, routing, time limits, credentials, and the generic failures. */
@@ -33,7 +34,7 @@ export const HTTP_PROBLEMS = defineProblems({
 });
 
 /** Every module's table, in no particular order; a code may appear in only one. */
-const MODULE_TABLES: readonly Readonly<Record<string, ProblemDefinition>>[] = [HTTP_PROBLEMS, CA_PROBLEMS, CRYPTO_PROBLEMS, FACE_PROBLEMS, PERSON_PROBLEMS, ECARD_PROBLEMS];
+const MODULE_TABLES: readonly Readonly<Record<string, ProblemDefinition>>[] = [HTTP_PROBLEMS, CA_PROBLEMS, CRYPTO_PROBLEMS, FACE_PROBLEMS, PERSON_PROBLEMS, ECARD_PROBLEMS, SIGNING_PROBLEMS];
 
 function collect(tables: readonly Readonly<Record<string, ProblemDefinition>>[]): ReadonlyMap<string, ProblemDefinition> {
   const all = new Map<string, ProblemDefinition>();

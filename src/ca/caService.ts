@@ -283,7 +283,14 @@ export async function createCaService(deps: CaServiceDeps): Promise<RunningCaSer
         ...cas.filter((c) => c.role === 'issuing').map((c) => c.certificate!),
         ...cas.flatMap((c) => c.externalChain.slice(0, -1)),
       ];
-      return validatePath({ leaf: req.certificate, intermediates, trustAnchors: anchors, at: req.at ?? clock.now(), revocation, requiredEku: req.requiredEku });
+      const first = req.revocation;
+      const source = first
+        ? { async status(cert: Parameters<typeof revocation.status>[0], issuer: Parameters<typeof revocation.status>[1]) {
+          const s = await first.status(cert, issuer);
+          return s.status === 'unknown' ? revocation.status(cert, issuer) : s;
+        } }
+        : revocation;
+      return validatePath({ leaf: req.certificate, intermediates, trustAnchors: anchors, at: req.at ?? clock.now(), revocation: source, requiredEku: req.requiredEku });
     },
 
     async refreshCrls() {

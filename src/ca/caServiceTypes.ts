@@ -1,6 +1,6 @@
 /** What the CA offers the rest of Kexin and the API: the port routes and the CLI call. */
 import type { KeyAlgorithm } from '../crypto/keyStore.ts';
-import type { PathValidationResult } from './validatePath.ts';
+import type { PathValidationResult, RevocationSource } from './validatePath.ts';
 
 /** A CA as published on GET /pki/cas. */
 export interface CaView {
@@ -59,7 +59,11 @@ export interface CaService {
    * Validates a certificate against Kexin's roots (and imported external roots), with revocation from
    * the CA's own records: what the seal, e-card and identity modules call before trusting a signer.
    */
-  validateCertificate(req: { certificate: Uint8Array; intermediates?: readonly Uint8Array[]; at?: Date; requiredEku?: readonly string[] }): Promise<PathValidationResult>;
+  validateCertificate(req: {
+    certificate: Uint8Array; intermediates?: readonly Uint8Array[]; at?: Date; requiredEku?: readonly string[];
+    /** Revocation evidence the caller holds (e.g. a signed document's embedded OCSP/CRLs): asked first; its `unknown` falls back to the CA's records. */
+    revocation?: RevocationSource;
+  }): Promise<PathValidationResult>;
   /** Republish CRLs that are due (called on a timer). */
   refreshCrls(): Promise<void>;
 }

@@ -159,3 +159,6 @@ export const commands: Record<string, Command> = {
     },
   },
 };
+
+import { sealCommands } from './sealCommands.ts';
+Object.assign(commands, sealCommands);

@@ -3,6 +3,7 @@ import type { RunningCaService } from '../ca/caService.ts';
 import { createLogger } from '../logger.ts';
 import { openConfiguredKeyStore, serviceModules } from '../modules.ts';
 import { startService, type ServiceContext } from '../service/startService.ts';
+import type { ServiceModule } from '../service/serviceModule.ts';
 import { need, type Services } from '../service/services.ts';
 
 export interface LocalContext {
@@ -12,12 +13,13 @@ export interface LocalContext {
 }
 
 /** Opens the data dir in this process (no HTTP listener), runs `fn`, and closes everything. */
-export async function withLocalContext<T>(config: Config, fn: (l: LocalContext) => Promise<T>): Promise<T> {
+/** `modules`: the ones the command needs (default: all of `kexin serve`'s). */
+export async function withLocalContext<T>(config: Config, fn: (l: LocalContext) => Promise<T>, modules: ServiceModule[] = serviceModules()): Promise<T> {
   const svc = await startService(config, {
     // stderr: stdout carries the command's own output (JSON, PEM) for scripts.
     logger: createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr),
     openKeyStore: openConfiguredKeyStore,
-    modules: serviceModules(),
+    modules,
     listen: false,
   });
   try {

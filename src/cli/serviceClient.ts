@@ -8,6 +8,8 @@ import { cliTokenPath, runningService } from '../dataDirLock.ts';
 export interface ServiceClient {
   readonly url: string;
   request(method: string, path: string, body?: unknown): Promise<{ status: number; json: any }>;
+  /** A request with a raw body (a PDF to seal), answering raw bytes. */
+  requestRaw?(method: string, path: string, body: Uint8Array, contentType: string): Promise<{ status: number; body: Buffer; headers: Headers }>;
 }
 
 export function serviceClientFor(dataDir: string): ServiceClient | undefined {
@@ -30,6 +32,10 @@ export function httpServiceClient(url: string, token: string): ServiceClient {
       let json: unknown;
       try { json = JSON.parse(text); } catch { json = { text }; }
       return { status: res.status, json };
+    },
+    async requestRaw(method, path, body, contentType) {
+      const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body: Buffer.from(body) });
+      return { status: res.status, body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
     },
   };
 }

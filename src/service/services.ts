@@ -2,6 +2,7 @@
 import type { AuditService } from '../audit/auditService.ts';
 import type { RunningCaService } from '../ca/caService.ts';
 import type { FaceService } from '../liveness/faceService.ts';
+import type { SigningService } from '../signing/signingService.ts';
 import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
 import type { PersonRegistry } from '../persons/personRegistry.ts';
 import type { EcardService } from '../ecard/ecardService.ts';
@@ -13,6 +14,7 @@ export interface Services {
   ca?: RunningCaService;
   /** Undefined also when the face models could not be loaded. */
   face?: FaceService;
+  signing?: SigningService;
   persons?: PersonRegistry;
   ecard?: EcardService;
 }
