@@ -7,16 +7,21 @@ import type { Logger } from 'pino';
 import { auditRoutes } from './api/audit/routes.ts';
 import { caRoutes } from './api/ca/routes.ts';
 import { faceRoutes } from './api/face/routes.ts';
+import { accessTokenAuthenticator } from './api/identity/accessTokenAuthenticator.ts';
+import { clientRoutes } from './api/identity/clientRoutes.ts';
+import { oauthRoutes } from './api/identity/oauthRoutes.ts';
 import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
 import { createKeyStore } from './crypto/createKeyStore.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
 import type { KeyStore } from './crypto/keyStore.ts';
+import { startIdentity } from './identity/identityModule.ts';
 import { startFace, type FaceModuleOptions } from './liveness/faceModule.ts';
 import { createTemplateCipher, TEMPLATE_KEY_PURPOSE } from './liveness/templateCipher.ts';
 import { adoptLegacyTemplateKey } from './liveness/templateKeyMigration.ts';
 import type { ServiceModule } from './service/serviceModule.ts';
+import { need } from './service/services.ts';
 
 export async function openConfiguredKeyStore(config: Config, logger: Logger): Promise<KeyStore> {
   const keys = config.keys;
@@ -51,6 +56,30 @@ export function caModule(): ServiceModule {
   };
 }
 
+/** System clients, the OAuth 2 authorization server, and access tokens on every Kexin API. */
+export function identityModule(): ServiceModule {
+  return {
+    name: 'identity',
+    async start(ctx, services) {
+      const ca = need(services, 'ca');
+      const urls = { publicUrl: ctx.config.publicUrl, tlsPublicUrl: ctx.config.tls?.publicUrl };
+      const identity = await startIdentity({
+        pool: ctx.db.pool, clock: ctx.clock, logger: ctx.logger, keyStore: ctx.keyStore, dataKeys: ctx.dataKeys,
+        ...urls, databaseUrl: ctx.config.databaseUrl,
+        certify: (csr) => ca.issue({ csr, profile: 'token-signer' }, 'system'),
+        checkCertificate: async (der) => (await ca.validateCertificate({ certificate: der })).valid,
+        onOperatorsChanged: () => { services.operators.reload().catch((err: unknown) => ctx.logger.error({ err }, 'reloading operator tokens failed')); },
+      });
+      services.identity = identity.service;
+      return {
+        routes: [oauthRoutes(identity.service, urls), clientRoutes(identity.service.clients)],
+        authenticators: [accessTokenAuthenticator(identity.service.resourceServer, urls)],
+        stop: identity.stop,
+      };
+    },
+  };
+}
+
 export function faceModule(options: FaceModuleOptions = {}): ServiceModule {
   return {
     name: 'face',
@@ -68,5 +97,5 @@ export function faceModule(options: FaceModuleOptions = {}): ServiceModule {
 
 /** What `kexin serve` runs, in start order. */
 export function serviceModules(): ServiceModule[] {
-  return [auditModule(), caModule(), faceModule()];
+  return [auditModule(), caModule(), identityModule(), faceModule()];
 }

@@ -67,6 +67,8 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     const problem = problemFor(err);
     if (problem.status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: problem.code }, 'request refused');
+    // RFC 9110 §10.2.3 / RFC 6585 §4: when to try again after a 429 or 503.
+    if ((problem.status === 429 || problem.status === 503) && typeof problem.retryAfter === 'number') reply.header('retry-after', String(problem.retryAfter));
     return sendProblem(reply, request, problem);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -2,6 +2,7 @@
 import type { AuditService } from '../audit/auditService.ts';
 import type { RunningCaService } from '../ca/caService.ts';
 import type { FaceService } from '../liveness/faceService.ts';
+import type { IdentityService } from '../identity/identityService.ts';
 import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
 
 export interface Services {
@@ -9,6 +10,8 @@ export interface Services {
   operators: OperatorTokenRegistry;
   audit?: AuditService;
   ca?: RunningCaService;
+  /** System clients, the authorization server, access-token checks; the e-card's channel directory. */
+  identity?: IdentityService;
   /** Undefined also when the face models could not be loaded. */
   face?: FaceService;
 }

@@ -1,7 +1,7 @@
 /**
  * Starting and stopping the service, as an ordered list of steps:
  * data dir → (lock, if embedded) → database → migrations → key store → data keys → instance and
- * operator tokens → modules (in order) → HTTP.
+ * operator tokens → modules (in order) → HTTP (and HTTPS with client certificates, if configured).
  */
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -19,7 +19,8 @@ import { migrate } from '../db/migrate.ts';
 import { createBreakGlassRecorder } from '../identity/breakGlass.ts';
 import { createOperatorTokenRegistry, generateToken, initialiseInstance } from '../identity/operatorTokens.ts';
 import type { ServiceContext, ServiceModule } from './serviceModule.ts';
-import type { Services } from './services.ts';
+import { need, type Services } from './services.ts';
+import { startTlsListener } from './tlsListener.ts';
 
 export type { ServiceContext, ServiceModule } from './serviceModule.ts';
 
@@ -98,6 +99,10 @@ export async function startService(config: Config, opts: StartOptions): Promise<
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (config.tls) {
+        const tls = await startTlsListener(app, { host: config.host, port: config.tls.port, publicUrl: config.tls.publicUrl, ca: need(services, 'ca'), logger });
+        cleanups.push(() => tls.close());
+      }
       writeSecretFile(cliTokenPath(config.dataDir), cliToken);
       lock?.publish(url);
     } else {

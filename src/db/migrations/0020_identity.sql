@@ -51,9 +51,11 @@ CREATE TABLE token_signing_keys (
   certificate   bytea NOT NULL,
   chain         bytea[] NOT NULL,
   state         text NOT NULL CHECK (state IN ('next', 'active', 'retiring', 'retired')),
-  created_at    timestamptz NOT NULL,
-  activated_at  timestamptz,
-  retired_at    timestamptz
+  created_at       timestamptz NOT NULL,
+  -- when it began and stopped signing, and when it leaves the published key set
+  activated_at     timestamptz,
+  deactivated_at   timestamptz,
+  unpublish_after  timestamptz
 );
 -- At most one key signs at a time.
 CREATE UNIQUE INDEX token_signing_keys_one_active ON token_signing_keys (state) WHERE state = 'active';

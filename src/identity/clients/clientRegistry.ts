@@ -102,7 +102,10 @@ function viewOf(row: store.ClientRow): ClientView {
   });
 }
 
-/** A client may hand out only what it holds (no escalation through `clients:admin`). */
+/**
+ * A client may hand out only what it holds (no escalation through `clients:admin`), and may change,
+ * re-key or delete only clients whose scopes it holds (else re-keying one would be taking it over).
+ */
 function checkRegistrarHolds(by: Registrar, settings: ClientSettings): void {
   if (by.scopes === 'all') return;
   for (const s of settings.scopes) if (!by.scopes.has(s)) throw identityErrors.scopeNotHeld(s);
@@ -172,6 +175,7 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
       const settings = parseClientMetadata(metadata);
       checkRegistrarHolds(by, settings);
       const before = await existing(pool, clientId);
+      checkRegistrarHolds(by, before.settings);
       const { secret, hash, keyId } = secretFor(settings, before);
       await deps.validate?.(clientId, settings, hash);
       const row = await withTransaction(pool, async (tx) => {
@@ -187,7 +191,7 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
 
     async remove(clientId, by) {
       await withTransaction(pool, async (tx) => {
-        await existing(tx, clientId, true);
+        checkRegistrarHolds(by, (await existing(tx, clientId, true)).settings);
         await store.markDeleted(tx, clientId, clock.now());
         await appendAudit(tx, { actor: by.actor, action: 'identity.client.delete', subject: clientId }, clock);
         await announce(tx, { client: clientId });
@@ -197,6 +201,7 @@ export function createClientRegistry(deps: ClientRegistryDeps): ClientRegistry {
 
     async rotateSecret(clientId, by) {
       const before = await existing(pool, clientId);
+      checkRegistrarHolds(by, before.settings);
       if (before.settings.authMethod !== 'client_secret_basic') throw identityErrors.clientMetadataInvalid('only client_secret_basic clients have a secret');
       const secret = generateClientSecret();
       const row = await withTransaction(pool, async (tx) => {
