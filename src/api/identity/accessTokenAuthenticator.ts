@@ -11,6 +11,14 @@ import { looksLikeJwt } from '../auth/operatorTokenAuthenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import { isTls, peerCertificateDer } from './tlsRequest.ts';
 
+/** Every `DPoP` header line, separately: two proofs are refused (RFC 9449 §4.3), never joined into one. */
+function dpopHeaders(request: FastifyRequest): string[] {
+  const raw = request.raw.rawHeaders ?? [];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'dpop') out.push(raw[i + 1]!);
+  return out;
+}
+
 export function accessTokenAuthenticator(rs: ResourceServer, urls: { readonly publicUrl: string; readonly tlsPublicUrl?: string | undefined }): Authenticator {
   return {
     name: 'access-token',
@@ -19,8 +27,7 @@ export function accessTokenAuthenticator(rs: ResourceServer, urls: { readonly pu
       const dpop = bearer === undefined ? authorizationCredentials(request, 'DPoP') : undefined;
       const token = bearer ?? dpop;
       if (token === undefined || !looksLikeJwt(token)) return undefined;
-      // Every DPoP header value, separately (two headers are refused, not joined).
-      const proofs = request.raw.headersDistinct.dpop ?? [];
+      const proofs = dpopHeaders(request);
       const base = isTls(request) && urls.tlsPublicUrl ? urls.tlsPublicUrl : urls.publicUrl;
       const caller = await rs.authenticate({
         scheme: dpop !== undefined ? 'dpop' : 'bearer', token, dpopProofs: proofs, method: request.method,
