@@ -10,6 +10,7 @@ import { faceRoutes } from './api/face/routes.ts';
 import { accessTokenAuthenticator } from './api/identity/accessTokenAuthenticator.ts';
 import { clientRoutes } from './api/identity/clientRoutes.ts';
 import { oauthRoutes } from './api/identity/oauthRoutes.ts';
+import { operatorRoutes } from './api/identity/operatorRoutes.ts';
 import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
@@ -72,7 +73,10 @@ export function identityModule(): ServiceModule {
       });
       services.identity = identity.service;
       return {
-        routes: [oauthRoutes(identity.service, urls), clientRoutes(identity.service.clients)],
+        routes: [
+          oauthRoutes(identity.service, urls), clientRoutes(identity.service.clients),
+          operatorRoutes({ pool: ctx.db.pool, clock: ctx.clock, operators: services.operators }),
+        ],
         authenticators: [accessTokenAuthenticator(identity.service.resourceServer, urls)],
         stop: identity.stop,
       };

@@ -173,7 +173,7 @@ describe('mutual TLS (RFC 8705)', () => {
     // Without the certificate (plain HTTP), or with another of Kexin's certificates: refused.
     const plain = await over(undefined, svc.url!);
     expect(plain.status).toBe(401);
-    expect((await plain.json()).code).toBe('AUTH_CERTIFICATE_REQUIRED');
+    expect(((await plain.json()) as { code: string }).code).toBe('AUTH_CERTIFICATE_REQUIRED');
     const other = await deviceCertificate('other', '/CN=someone-else', enrolmentToken);
     expect((await over(new Agent({ connect: { cert: other.certPem, key: other.keyPem, ca } }))).status).toBe(401);
     // Another certificate (trusted, but a different subject) cannot get the gateway's tokens.
