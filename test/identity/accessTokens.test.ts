@@ -7,7 +7,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import * as jose from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.ts';
 import { ecdsaDerToJose } from '../../src/crypto/joseEcdsa.ts';
+import { ACCESS_TOKEN_TTL_SECONDS, CLOCK_SKEW_SECONDS, PUBLISH_AHEAD_MS, SIGNING_KEY_LIFETIME_MS } from '../../src/identity/tokens/signingKeys.ts';
 import { auditModule, caModule, identityModule } from '../../src/modules.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { opensslCsr } from '../support/tools.ts';
@@ -15,9 +17,11 @@ import { tempDir } from '../support/database.ts';
 
 let svc: TestService;
 const dir = tempDir('kexin-tokens-');
+// Stands at the real time until the key-rotation tests (last) move it on.
+const clock = fixedClock(new Date());
 
 beforeAll(async () => {
-  svc = await startTestService({ modules: [auditModule(), caModule(), identityModule()] });
+  svc = await startTestService({ modules: [auditModule(), caModule(), identityModule()], clock });
 });
 afterAll(async () => { await svc?.stop(); });
 
@@ -45,15 +49,15 @@ async function accessToken(c: { client_id: string; client_secret: string }, scop
 }
 
 /** A JWT signed with Kexin's active token key (through the key store), claims as given. */
-async function signWithKexinKey(header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
-  const active = svc.services.identity!.keys().active;
+async function signWithKexinKey(header: Record<string, unknown>, payload: Record<string, unknown>, key = svc.services.identity!.keys().active): Promise<string> {
+  const active = key;
   const input = `${jose.base64url.encode(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: active.kid, ...header }))}.${jose.base64url.encode(JSON.stringify(payload))}`;
   const der = await svc.ctx.keyStore.sign(active.keyId, 'ECDSA-SHA256', new TextEncoder().encode(input));
   return `${input}.${jose.base64url.encode(ecdsaDerToJose(der, 32))}`;
 }
 
 const claims = (clientId: string, over: Record<string, unknown> = {}) => {
-  const now = Math.floor(Date.now() / 1000);
+  const now = Math.floor(clock.now().getTime() / 1000);
   return { iss: svc.ctx.config.publicUrl, aud: `${svc.ctx.config.publicUrl}/`, sub: clientId, client_id: clientId, jti: randomUUID(), iat: now, exp: now + 300, scope: 'audit:read', ...over };
 };
 
@@ -185,5 +189,46 @@ describe('per-client rates', () => {
     const statuses = new Set<number>();
     for (let i = 0; i < 25; i++) statuses.add((await tokenFor({ client_id: 'kxnosuchclient00', client_secret: 'x' }, 'audit:read')).statusCode);
     expect([...statuses].sort()).toEqual([401, 429]);
+  });
+});
+
+describe('signing key rotation', () => {
+  const jwks = async () => (await inject('GET', '/oauth/jwks', {})).json().keys as { kid: string }[];
+  const kidOfNewToken = async (c: { client_id: string; client_secret: string }) => jose.decodeProtectedHeader(await accessToken(c, 'audit:read')).kid;
+
+  it('publishes the next key before it signs, and keeps the old one until its tokens have expired', async () => {
+    const c = await register({ client_name: 'Rotation watcher', kexin_client_class: 'other', scope: 'audit:read' });
+    const identity = svc.services.identity!;
+    const first = identity.keys().active;
+    expect((await jwks()).map((k) => k.kid)).toEqual([first.kid]);
+    expect(await kidOfNewToken(c)).toBe(first.kid);
+
+    // Near the end of its life: a next key is published, the first still signs.
+    clock.advance(SIGNING_KEY_LIFETIME_MS - PUBLISH_AHEAD_MS);
+    expect(await identity.rotateSigningKeys()).toBe(true);
+    const published = (await jwks()).map((k) => k.kid);
+    expect(published).toHaveLength(2);
+    expect(published[0]).toBe(first.kid);
+    const next = published[1]!;
+    expect(await kidOfNewToken(c)).toBe(first.kid);
+
+    // Published long enough: the next key signs; the first is still published, its tokens still work.
+    clock.advance(PUBLISH_AHEAD_MS);
+    expect(await identity.rotateSigningKeys()).toBe(true);
+    expect((await jwks()).map((k) => k.kid)).toEqual([next, first.kid]);
+    expect(await kidOfNewToken(c)).toBe(next);
+    const byFirst = await signWithKexinKey({}, claims(c.client_id), first);
+    expect((await inject('GET', '/audit/verify', bearer(byFirst))).statusCode).toBe(200);
+
+    // Once every token it signed has expired, the first key is gone.
+    clock.advance((ACCESS_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS) * 1000 + 1000);
+    expect(await identity.rotateSigningKeys()).toBe(true);
+    expect((await jwks()).map((k) => k.kid)).toEqual([next]);
+    const late = await signWithKexinKey({}, claims(c.client_id), first);
+    expect((await inject('GET', '/audit/verify', bearer(late))).statusCode).toBe(401);
+    expect(await identity.rotateSigningKeys()).toBe(false);
+
+    const actions = (await svc.ctx.db.pool.query("SELECT action FROM audit_log WHERE action LIKE 'identity.signing-key.%' ORDER BY seq")).rows.map((r) => r.action);
+    expect(actions).toEqual(['identity.signing-key.create', 'identity.signing-key.create', 'identity.signing-key.activate', 'identity.signing-key.retire']);
   });
 });
