@@ -78,11 +78,11 @@ export async function main(): Promise<void> {
     });
     report('introspections (resource server, JWT token)', introspection.rps, 'resp/s', { p50ms: introspection.p50, p99ms: introspection.p99, errors: introspection.errors, target: 5000 });
 
-    const apiPath = `/admin/clients/${secretClient.client_id}`;
-    const withJwt = await cannon({ url: svc.url + apiPath, headers: { authorization: `Bearer ${accessToken}` } });
-    report('API GET /admin/clients/:id, JWT access token', withJwt.rps, 'req/s', { p50ms: withJwt.p50, p99ms: withJwt.p99, errors: withJwt.errors });
-    const withOperator = await cannon({ url: svc.url + apiPath, headers: { authorization: `Bearer ${(await import('../test/support/spawnService.ts')).SERVICE_TOKEN}` } });
-    report('API GET /admin/clients/:id, operator token', withOperator.rps, 'req/s', { p50ms: withOperator.p50, p99ms: withOperator.p99, errors: withOperator.errors, note: 'audit row per use' });
+    // A protected route that does nothing but authenticate: what remains is the cost of the check.
+    const withJwt = await cannon({ url: `${svc.url}/auth/whoami`, headers: { authorization: `Bearer ${accessToken}` } });
+    report('API GET /auth/whoami, JWT access token', withJwt.rps, 'req/s', { p50ms: withJwt.p50, p99ms: withJwt.p99, errors: withJwt.errors });
+    const withOperator = await cannon({ url: `${svc.url}/auth/whoami`, headers: { authorization: `Bearer ${(await import('../test/support/spawnService.ts')).SERVICE_TOKEN}` } });
+    report('API GET /auth/whoami, operator token', withOperator.rps, 'req/s', { p50ms: withOperator.p50, p99ms: withOperator.p99, errors: withOperator.errors, note: 'audit row per use' });
 
     await inProcessCheck(accessToken);
     report('reference again (noise check)', cryptoSignP256Rate(), 'sig/s');

@@ -11,6 +11,7 @@ import { accessTokenAuthenticator } from './api/identity/accessTokenAuthenticato
 import { clientRoutes } from './api/identity/clientRoutes.ts';
 import { oauthRoutes } from './api/identity/oauthRoutes.ts';
 import { operatorRoutes } from './api/identity/operatorRoutes.ts';
+import { whoamiRoutes } from './api/identity/whoamiRoutes.ts';
 import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
@@ -75,7 +76,7 @@ export function identityModule(): ServiceModule {
       return {
         routes: [
           oauthRoutes(identity.service, urls), clientRoutes(identity.service.clients),
-          operatorRoutes({ pool: ctx.db.pool, clock: ctx.clock, operators: services.operators }),
+          operatorRoutes({ pool: ctx.db.pool, clock: ctx.clock, operators: services.operators }), whoamiRoutes(),
         ],
         authenticators: [accessTokenAuthenticator(identity.service.resourceServer, urls)],
         stop: identity.stop,

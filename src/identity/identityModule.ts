@@ -125,6 +125,7 @@ export async function startIdentity(deps: IdentityModuleDeps): Promise<StartedId
     async stop() {
       clearInterval(keyTimer);
       clearInterval(pruneTimer);
+      await service!.drain();
       await listener?.close();
     },
   };

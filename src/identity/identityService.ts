@@ -64,6 +64,8 @@ export interface IdentityService {
   reloadKeys(): Promise<void>;
   /** The provider's own client schema check (throws its `invalid_client_metadata` error). */
   validateClientMetadata(metadata: Record<string, unknown>): Promise<void>;
+  /** Resolves when the requests the provider is answering are done (Fastify does not track them). */
+  drain(): Promise<void>;
 }
 
 export interface IdentityServiceDeps {
@@ -99,6 +101,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     return { provider, callback: provider.callback() };
   };
   let current = build(keys);
+  const inFlight = new Set<Promise<void>>();
 
   const reloadKeys = async () => {
     const next = await deps.signingKeys.load();
@@ -113,35 +116,40 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     resourceServer: deps.resourceServer,
     issuer: deps.issuer,
     resource: deps.resource,
-    handle: (req, res) => current.callback(req, res) as Promise<void>,
+    handle(req, res) {
+      const p = (current.callback(req, res) as Promise<void>).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      return p;
+    },
+    async drain() {
+      await Promise.allSettled([...inFlight]);
+    },
     keys: () => keys,
 
     async admitTokenRequest(claimedClientId, address) {
       const claimed = claimedClientId && claimedClientId.length <= 64 ? claimedClientId : '-';
+      // Failures are charged once known, per (claim, address): someone guessing in a client's name
+      // slows down only themselves, and never uses up the tokens of the client they pretend to be.
       const failKey = `token-fail:${claimed}:${address}`;
-      const failure = limiter.take(failKey, FAILED_TOKEN_REQUESTS_PER_SECOND, FAILED_TOKEN_REQUESTS_BURST);
-      if (!failure.ok) return failure;
-      // The client's own rate applies once it is known; its cached record makes this cheap.
-      const client = claimedClientId && claimed !== '-' ? await clients.active(claimedClientId) : undefined;
+      const failures = limiter.check(failKey, FAILED_TOKEN_REQUESTS_PER_SECOND, FAILED_TOKEN_REQUESTS_BURST);
+      if (!failures.ok) return failures;
+      const client = claimed !== '-' ? await clients.active(claimed) : undefined;
       let tokenKey: string | undefined;
       let burst = 0;
       if (client) {
         const perMinute = client.settings.tokenRatePerMinute;
-        const perSecond = perMinute / 60;
         // Ten seconds' worth at once, at least one.
         burst = Math.max(1, Math.ceil(perMinute / 6));
-        tokenKey = `token:${claimedClientId}`;
-        const d = limiter.take(tokenKey, perSecond, burst);
-        if (!d.ok) {
-          limiter.refund(failKey, FAILED_TOKEN_REQUESTS_BURST);
-          return d;
-        }
+        tokenKey = `token:${claimed}`;
+        const d = limiter.take(tokenKey, perMinute / 60, burst);
+        if (!d.ok) return d;
       }
       return {
         ok: true,
         settle(succeeded) {
-          if (succeeded) limiter.refund(failKey, FAILED_TOKEN_REQUESTS_BURST);
-          else if (tokenKey) limiter.refund(tokenKey, burst);
+          if (succeeded) return;
+          limiter.charge(failKey, FAILED_TOKEN_REQUESTS_PER_SECOND, FAILED_TOKEN_REQUESTS_BURST);
+          if (tokenKey) limiter.refund(tokenKey, burst);
         },
       };
     },

@@ -15,6 +15,10 @@ export interface RateLimiter {
   take(key: string, ratePerSecond: number, burst: number): RateDecision;
   /** Gives one back (the request it was taken for turned out not to count). */
   refund(key: string, burst: number): void;
+  /** Whether `key` has a request left, without taking it (for budgets charged only afterwards). */
+  check(key: string, ratePerSecond: number, burst: number): RateDecision;
+  /** Takes one even if none is left (the bucket goes into debt): charging after the fact. */
+  charge(key: string, ratePerSecond: number, burst: number): void;
 }
 
 export function createRateLimiter(now: () => number = () => performance.now()): RateLimiter {
@@ -45,6 +49,15 @@ export function createRateLimiter(now: () => number = () => performance.now()): 
     refund(key, burst) {
       const b = buckets.get(key);
       if (b) b.tokens = Math.min(burst, b.tokens + 1);
+    },
+    check(key, ratePerSecond, burst) {
+      const b = bucket(key, ratePerSecond, burst);
+      return b.tokens >= 1 ? { ok: true } : { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - b.tokens) / ratePerSecond)) };
+    },
+    charge(key, ratePerSecond, burst) {
+      // Debt is bounded: one burst's worth below zero at most.
+      const b = bucket(key, ratePerSecond, burst);
+      b.tokens = Math.max(-burst, b.tokens - 1);
     },
   };
 }
