@@ -37,6 +37,8 @@ describe('client metadata (RFC 7591)', () => {
     [{ ...base, token_endpoint_auth_method: 'private_key_jwt' }, 'CLIENT_METADATA_INVALID'],
     [{ ...base, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...EC_JWK, d: 'secret' }] } }, 'CLIENT_METADATA_INVALID'],
     [{ ...base, token_endpoint_auth_method: 'tls_client_auth' }, 'CLIENT_METADATA_INVALID'],
+    [{ ...base, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'not a DN' }, 'CLIENT_METADATA_INVALID'],
+    [{ ...base, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=a+OU=b' }, 'CLIENT_METADATA_INVALID'],
     [{ ...base, grant_types: ['authorization_code'] }, 'CLIENT_METADATA_INVALID'],
     [{ ...base, redirect_uris: ['https://evil.example/cb'] }, 'CLIENT_METADATA_INVALID'],
     [{ ...base, jwks_uri: 'https://bank.example/jwks' }, 'CLIENT_METADATA_INVALID'],
@@ -110,5 +112,16 @@ describe('client registry', () => {
     await expect(registry.get('kxnope')).rejects.toMatchObject({ code: 'CLIENT_NOT_FOUND', status: 404 });
     expect((await db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(before.rows[0].n);
     expect((await registry.get(client.client_id)).scope).toBe('face:verify');
+  });
+});
+
+describe('RFC 4514 subject DNs', () => {
+  it('reads escapes and reverses into certificate order', async () => {
+    const { parseRfc4514 } = await import('../../src/identity/clients/certificateSubject.ts');
+    expect(parseRfc4514('CN=gw\\,01, O=Bank 银行,C=CN')).toEqual([['2.5.4.6', 'CN'], ['2.5.4.10', 'Bank 银行'], ['2.5.4.3', 'gw,01']]);
+    expect(parseRfc4514('CN=\\E9\\93\\B6\\E8\\A1\\8C')).toEqual([['2.5.4.3', '银行']]);
+    expect(parseRfc4514('2.5.4.97=91350211M000100Y43')).toEqual([['2.5.4.97', '91350211M000100Y43']]);
+    expect(parseRfc4514('XX=1')).toBeUndefined();
+    expect(parseRfc4514('CN=a\\')).toBeUndefined();
   });
 });

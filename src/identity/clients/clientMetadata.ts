@@ -7,6 +7,7 @@
 import { ASSURANCE_LEVEL_CODES, CLIENT_CLASS_CODES, type AssuranceLevel, type ClientClass } from '../clientClasses.ts';
 import { identityErrors } from '../identityErrors.ts';
 import { parseScope, scopeRefusal } from '../scopes.ts';
+import { parseRfc4514 } from './certificateSubject.ts';
 
 /** Client authentication at the token, introspection and revocation endpoints. */
 export const AUTH_METHODS = Object.freeze(['private_key_jwt', 'tls_client_auth', 'client_secret_basic'] as const);
@@ -144,6 +145,9 @@ export function parseClientMetadata(input: unknown): ClientSettings {
   if (authMethod === 'tls_client_auth') {
     if (present.length !== 1) throw invalid(`tls_client_auth needs exactly one of ${TLS_SUBJECT_FIELDS.join(', ')} (RFC 8705 §2.1.2)`);
     tlsSubject = { field: present[0]!, value: str(m, present[0]!, 512)! };
+    if (tlsSubject.field === 'tls_client_auth_subject_dn' && !parseRfc4514(tlsSubject.value)) {
+      throw invalid('tls_client_auth_subject_dn must be an RFC 4514 distinguished name, e.g. "CN=gw-01,O=Bank,C=CN" (single-valued RDNs)');
+    }
   } else if (present.length) {
     throw invalid(`${present[0]} applies to tls_client_auth only`);
   }
