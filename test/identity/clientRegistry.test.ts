@@ -9,6 +9,8 @@ import { systemClock } from '../../src/clock.ts';
 import { createClientRegistry, type ClientRegistry } from '../../src/identity/clients/clientRegistry.ts';
 import { clientSecretMatches } from '../../src/identity/clients/clientSecret.ts';
 import { parseClientMetadata } from '../../src/identity/clients/clientMetadata.ts';
+import { createPostgresAdapter, pruneOidcModels } from '../../src/identity/provider/postgresAdapter.ts';
+import { fixedClock } from '../../src/clock.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 const OPERATOR = { actor: 'operator:test', scopes: 'all' as const };
@@ -49,16 +51,17 @@ describe('client metadata (RFC 7591)', () => {
   });
 });
 
+let db: TestDatabase;
+beforeAll(async () => { db = await createTestDatabase(); });
+afterAll(async () => { await db?.close(); });
+
 describe('client registry', () => {
-  let db: TestDatabase;
   let registry: ClientRegistry;
   const secretKey = dataKeyFromBytes('client-secret', randomBytes(32));
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
+  beforeAll(() => {
     registry = createClientRegistry({ pool: db.pool, clock: systemClock, secretKey });
   });
-  afterAll(async () => { await db?.close(); });
 
   const auditRows = async (subject: string) =>
     (await db.pool.query<{ action: string; actor: string; details: Record<string, unknown> }>('SELECT action, actor, details FROM audit_log WHERE subject = $1 ORDER BY seq', [subject])).rows;
@@ -123,5 +126,56 @@ describe('RFC 4514 subject DNs', () => {
     expect(parseRfc4514('2.5.4.97=91350211M000100Y43')).toEqual([['2.5.4.97', '91350211M000100Y43']]);
     expect(parseRfc4514('XX=1')).toBeUndefined();
     expect(parseRfc4514('CN=a\\')).toBeUndefined();
+  });
+});
+
+describe('oidc-provider storage adapter (PostgreSQL)', () => {
+  const clock = fixedClock('2030-01-01T00:00:00Z');
+  const hooks = { client: async () => undefined, verifiedToken: () => undefined, revokeToken: async () => {} };
+  const Adapter = () => createPostgresAdapter(db.pool, clock, hooks);
+
+  it('stores, finds by id, uid and user code, consumes, destroys and revokes by grant, per model', async () => {
+    const A = Adapter();
+    const codes = new A('DeviceCode');
+    const sessions = new A('Session');
+    await codes.upsert('dc1', { grantId: 'g1', userCode: 'ABCD-EFGH', kind: 'DeviceCode' }, 600);
+    await sessions.upsert('s1', { uid: 'u1', kind: 'Session' }, 600);
+    await sessions.upsert('dc1', { kind: 'Session', other: true }, 600);
+    expect(await codes.find('dc1')).toEqual({ grantId: 'g1', userCode: 'ABCD-EFGH', kind: 'DeviceCode' });
+    expect(await sessions.find('dc1')).toEqual({ kind: 'Session', other: true });
+    expect(await codes.findByUserCode('ABCD-EFGH')).toMatchObject({ grantId: 'g1' });
+    expect(await sessions.findByUid('u1')).toMatchObject({ uid: 'u1' });
+    await codes.consume('dc1');
+    expect(await codes.find('dc1')).toMatchObject({ consumed: Math.floor(clock.now().getTime() / 1000) });
+    await codes.upsert('dc1', { grantId: 'g1', userCode: 'ABCD-EFGH', kind: 'DeviceCode', updated: true }, 600);
+    expect(await codes.find('dc1')).toMatchObject({ updated: true });
+    await codes.revokeByGrantId('g1');
+    expect(await codes.find('dc1')).toBeUndefined();
+    await sessions.destroy('s1');
+    expect(await sessions.findByUid('u1')).toBeUndefined();
+    await expect(new A('Client').upsert('c', {}, 60)).rejects.toThrow(TypeError);
+  });
+
+  it('hides expired records and prunes them', async () => {
+    const A = Adapter();
+    const replay = new A('ReplayDetection');
+    await replay.upsert('jti-1', { iss: 'c' }, 60);
+    expect(await replay.find('jti-1')).toBeDefined();
+    clock.advance(61_000);
+    expect(await replay.find('jti-1')).toBeUndefined();
+    await pruneOidcModels(db.pool, clock);
+    expect((await db.pool.query("SELECT count(*)::int AS n FROM oidc_models WHERE model = 'ReplayDetection'")).rows[0].n).toBe(0);
+  });
+
+  it('answers the token models only from the token this request verified', async () => {
+    const token = { kind: 'ClientCredentials', jti: 't1', clientId: 'c', exp: 1 };
+    const revoked: unknown[] = [];
+    const A = createPostgresAdapter(db.pool, clock, { ...hooks, verifiedToken: (jti) => (jti === 't1' ? token : undefined), revokeToken: async (t) => { revoked.push(t); } });
+    expect(await new A('ClientCredentials').find('t1')).toEqual(token);
+    expect(await new A('AccessToken').find('t1')).toBeUndefined();
+    expect(await new A('ClientCredentials').find('t2')).toBeUndefined();
+    await new A('ClientCredentials').destroy('t2');
+    await new A('ClientCredentials').destroy('t1');
+    expect(revoked).toEqual([token]);
   });
 });
