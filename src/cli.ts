@@ -27,6 +27,7 @@ const USAGE = `kexin — identity and trust service
   kexin clients rotate-secret ID                a new client secret (shown once)
   kexin operator rotate                         revoke every operator token, print a new one (once)
   kexin operator disable                        revoke every operator token (the local CLI keeps working)
+  kexin oauth rotate-key                        publish the next token signing key now (it signs an hour later; run again then)
   kexin audit verify                            recompute the audit chain, report the first broken link
   kexin face compare A.jpg B.jpg                compare two face photos (same JSON as POST /face/verify)
   kexin models build                            convert the face models into the data dir

@@ -76,7 +76,7 @@ export function identityModule(): ServiceModule {
       return {
         routes: [
           oauthRoutes(identity.service, urls), clientRoutes(identity.service.clients),
-          operatorRoutes({ pool: ctx.db.pool, clock: ctx.clock, operators: services.operators }), whoamiRoutes(),
+          operatorRoutes({ pool: ctx.db.pool, clock: ctx.clock, operators: services.operators, identity: identity.service }), whoamiRoutes(),
         ],
         authenticators: [accessTokenAuthenticator(identity.service.resourceServer, urls)],
         stop: identity.stop,

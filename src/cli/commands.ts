@@ -240,6 +240,18 @@ export const commands: Record<string, Command> = {
       return 0;
     },
   },
+  'oauth rotate-key': {
+    words: 2, remote: true,
+    async run(ctx) {
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('POST', '/admin/oauth/keys/rotate'));
+      const keys = await identity(ctx, async (i) => {
+        await i.rotateSigningKeys({ force: true });
+        return i.keys().published.map((k) => ({ kid: k.kid, state: k.state }));
+      });
+      ctx.out(JSON.stringify({ keys }, null, 2));
+      return 0;
+    },
+  },
   'operator disable': {
     words: 2, remote: true,
     async run(ctx) {

@@ -16,7 +16,7 @@ import { createIdentityService, type ClientCertificateCheck, type IdentityServic
 import { IDENTITY_CHANNEL, parseIdentityEvent } from './identityEvents.ts';
 import { identityErrors } from './identityErrors.ts';
 import { pruneOidcModels } from './provider/postgresAdapter.ts';
-import { providerMetadata } from './provider/createProvider.ts';
+import { providerMetadata } from './provider/providerContract.ts';
 import { createRateLimiter } from './rateLimiter.ts';
 import { createDpopProofStore } from './tokens/dpopProofStore.ts';
 import { createResourceServer } from './tokens/resourceServer.ts';

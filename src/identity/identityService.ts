@@ -14,7 +14,7 @@ import type { DataKey } from '../crypto/dataKeys.ts';
 import type { KeyStore } from '../crypto/keyStore.ts';
 import { certificateSubject } from './clients/certificateSubject.ts';
 import type { ClientRegistry } from './clients/clientRegistry.ts';
-import { createProvider, type TokenIssue } from './provider/createProvider.ts';
+import type { TokenIssue } from './provider/providerContract.ts';
 import type { CheckedClientCertificate } from './provider/requestContext.ts';
 import type { RateLimiter } from './rateLimiter.ts';
 import type { ResourceServer } from './tokens/resourceServer.ts';
@@ -91,7 +91,10 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
   const { clients, limiter, clock } = deps;
   let keys = deps.initialKeys;
 
-  const build = (set: SigningKeySet) => {
+  // oidc-provider is loaded and built on first use (a CLI command that never serves OAuth skips it),
+  // and rebuilt lazily when the keys change.
+  const build = async (set: SigningKeySet) => {
+    const { createProvider } = await import('./provider/createProvider.ts');
     const provider: Provider = createProvider({
       issuer: deps.issuer, resource: deps.resource, keys: set, keyStore: deps.keyStore, pool: deps.pool, clock,
       clients, secretKey: deps.secretKey, recordIssue: deps.recordIssue, mtlsBaseUrl: deps.mtlsBaseUrl,
@@ -100,14 +103,22 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     provider.on('server_error', (_ctx, err) => deps.logger.error({ err }, 'authorization server error'));
     return { provider, callback: provider.callback() };
   };
-  let current = build(keys);
+  let current: ReturnType<typeof build> | undefined;
+  const provider = () => {
+    if (!current) {
+      const building = build(keys);
+      current = building;
+      building.catch(() => { if (current === building) current = undefined; });
+    }
+    return current;
+  };
   const inFlight = new Set<Promise<void>>();
 
   const reloadKeys = async () => {
     const next = await deps.signingKeys.load();
     if (next.version === keys.version) return;
     keys = next;
-    current = build(next);
+    current = undefined;
     deps.logger.info({ keys: next.version }, 'token signing keys changed');
   };
 
@@ -117,7 +128,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     issuer: deps.issuer,
     resource: deps.resource,
     handle(req, res) {
-      const p = (current.callback(req, res) as Promise<void>).finally(() => inFlight.delete(p));
+      const p = provider().then((c) => c.callback(req, res) as Promise<void>).finally(() => inFlight.delete(p));
       inFlight.add(p);
       return p;
     },
@@ -186,7 +197,7 @@ export function createIdentityService(deps: IdentityServiceDeps): IdentityServic
     },
     reloadKeys,
     async validateClientMetadata(metadata) {
-      await (current.provider.Client as unknown as { validate(m: Record<string, unknown>): Promise<void> }).validate(metadata);
+      await ((await provider()).provider.Client as unknown as { validate(m: Record<string, unknown>): Promise<void> }).validate(metadata);
     },
   };
 }

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { appendAuditEntries } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import { createGroupCommit } from '../db/groupCommit.ts';
-import type { TokenIssue } from './provider/createProvider.ts';
+import type { TokenIssue } from './provider/providerContract.ts';
 
 export function createTokenIssuanceLog(deps: { pool: pg.Pool; clock: Clock }): (token: TokenIssue) => Promise<void> {
   const commits = createGroupCommit<TokenIssue>(deps.pool, async (tx, tokens) => {

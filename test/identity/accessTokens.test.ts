@@ -231,4 +231,19 @@ describe('signing key rotation', () => {
     const actions = (await svc.ctx.db.pool.query("SELECT action FROM audit_log WHERE action LIKE 'identity.signing-key.%' ORDER BY seq")).rows.map((r) => r.action);
     expect(actions).toEqual(['identity.signing-key.create', 'identity.signing-key.create', 'identity.signing-key.activate', 'identity.signing-key.retire']);
   });
+
+  it('rotates on the operator\'s word: the next key is published at once and signs after the publication delay', async () => {
+    const c = await register({ client_name: 'Forced rotation watcher', kexin_client_class: 'other', scope: 'audit:read clients:admin' });
+    const asClient = await inject('POST', '/admin/oauth/keys/rotate', bearer(await signWithKexinKey({}, claims(c.client_id, { scope: 'clients:admin' }))));
+    expect(asClient.json()).toMatchObject({ status: 403, code: 'OPERATOR_ONLY' });
+    const current = svc.services.identity!.keys().active.kid;
+    const res = await inject('POST', '/admin/oauth/keys/rotate', svc.auth);
+    expect(res.statusCode).toBe(200);
+    const keys = res.json().keys as { kid: string; state: string }[];
+    expect(keys).toEqual([{ kid: current, state: 'active' }, { kid: expect.any(String), state: 'next' }]);
+    expect(await kidOfNewToken(c)).toBe(current);
+    clock.advance(PUBLISH_AHEAD_MS);
+    expect(await svc.services.identity!.rotateSigningKeys()).toBe(true);
+    expect(await kidOfNewToken(c)).toBe(keys[1]!.kid);
+  });
 });

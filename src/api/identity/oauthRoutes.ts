@@ -9,7 +9,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { KexinError } from '../../errors.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
-import { OAUTH_ROUTES } from '../../identity/provider/createProvider.ts';
+import { OAUTH_ROUTES } from '../../identity/provider/providerContract.ts';
 import type { ProviderRequestContext } from '../../identity/provider/requestContext.ts';
 import type { RoutePlugin } from '../app.ts';
 import { looksLikeJwt } from '../auth/operatorTokenAuthenticator.ts';

@@ -17,44 +17,17 @@ import type { DataKey } from '../../crypto/dataKeys.ts';
 import type { KeyStore } from '../../crypto/keyStore.ts';
 import { subjectMatches } from '../clients/certificateSubject.ts';
 import { CLIENT_JWS_ALGS, TLS_SUBJECT_FIELDS, type TlsSubjectField } from '../clients/clientMetadata.ts';
-import type { ActiveClient, ClientRegistry } from '../clients/clientRegistry.ts';
+import type { ClientRegistry } from '../clients/clientRegistry.ts';
 import { hashClientSecret } from '../clients/clientSecret.ts';
 import { DPOP_ALGS } from '../tokens/dpopProof.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, CLOCK_SKEW_SECONDS, TOKEN_SIGNING_ALG, type SigningKeySet } from '../tokens/signingKeys.ts';
 import { KeyStoreSigningKey } from './keyStoreSigningKey.ts';
 import { createPostgresAdapter } from './postgresAdapter.ts';
+import { OAUTH_ROUTES, providerMetadata, type TokenIssue } from './providerContract.ts';
 import { providerRequestContext } from './requestContext.ts';
-
-/** Where the provider's endpoints live under the service root. */
-export const OAUTH_ROUTES = Object.freeze({
-  token: '/oauth/token',
-  introspection: '/oauth/introspect',
-  revocation: '/oauth/revoke',
-  jwks: '/oauth/jwks',
-  // Not mounted yet (citizen login brings them); named so discovery never points at another module's path.
-  authorization: '/oauth/authorize',
-  userinfo: '/oauth/userinfo',
-  end_session: '/oauth/logout',
-  code_verification: '/oauth/device',
-  device_authorization: '/oauth/device/auth',
-  pushed_authorization_request: '/oauth/par',
-  backchannel_authentication: '/oauth/backchannel',
-  registration: '/oauth/register',
-  challenge: '/oauth/challenge',
-} as const);
 
 /** The experiment oidc-provider names for signing through an external key (its `ExternalSigningKey`). */
 const EXTERNAL_SIGNING_EXPERIMENT = 'experimental-01';
-
-/** A token about to be signed: recorded (audited) before the signature exists. */
-export interface TokenIssue {
-  readonly jti: string;
-  readonly clientId: string;
-  readonly scope: string;
-  readonly audience: string;
-  readonly exp: number;
-  readonly binding: 'dpop' | 'mtls' | 'bearer';
-}
 
 export interface ProviderDeps {
   readonly issuer: string;
@@ -72,29 +45,6 @@ export interface ProviderDeps {
   readonly revokeToken: (token: { jti: string; clientId: string; exp: number }) => Promise<void>;
   /** RFC 8705 §5 aliases: the token, introspection and revocation endpoints on the TLS listener. */
   readonly mtlsBaseUrl?: string | undefined;
-}
-
-/**
- * The provider's view of a registered client (RFC 7591 metadata; the secret as its keyed hash). Its
- * scopes are left out: the provider only knows a fixed list, and `seal:apply:<id>` cannot be listed —
- * which scopes a client may ask for is decided in one place, `getResourceServerInfo`, from the registry.
- */
-export function providerMetadata(client: ActiveClient): Record<string, unknown> {
-  const s = client.settings;
-  return {
-    client_id: client.clientId,
-    client_name: s.name,
-    token_endpoint_auth_method: s.authMethod,
-    grant_types: ['client_credentials'],
-    response_types: [],
-    redirect_uris: [],
-    ...(s.jwks ? { jwks: { keys: s.jwks.keys.map((k) => ({ ...k })) } } : {}),
-    ...(s.signingAlg ? { token_endpoint_auth_signing_alg: s.signingAlg } : {}),
-    ...(s.tlsSubject ? { [s.tlsSubject.field]: s.tlsSubject.value } : {}),
-    tls_client_certificate_bound_access_tokens: s.certificateBound,
-    dpop_bound_access_tokens: s.dpopBound,
-    ...(client.secretHash ? { client_secret: client.secretHash.toString('base64url') } : {}),
-  };
 }
 
 const clientCertificate = () => providerRequestContext.getStore()?.clientCertificate;

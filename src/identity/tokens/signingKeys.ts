@@ -85,8 +85,8 @@ export interface SigningKeys {
   load(): Promise<SigningKeySet>;
   /**
    * One step of the schedule at `clock.now()`: publish a next key when the active one nears the end
-   * of its life (or when `force`), promote it once it has been published long enough, retire keys
-   * whose tokens have all expired. Returns whether anything changed.
+   * of its life (or now, with `force`), promote it once it has been published for PUBLISH_AHEAD_MS,
+   * retire keys whose tokens have all expired. Returns whether anything changed.
    */
   rotate(opts?: { force?: boolean }): Promise<boolean>;
 }
@@ -165,9 +165,9 @@ export function createSigningKeys(deps: SigningKeysDeps): SigningKeys {
         const n = list.find((r) => r.state === 'next');
         const at = clock.now();
         let did = false;
-        // Promote the next key once it has been published long enough and the active one is due.
-        if (n && a && at.getTime() >= n.created_at.getTime() + PUBLISH_AHEAD_MS
-          && (opts.force || at.getTime() >= a.activated_at!.getTime() + SIGNING_KEY_LIFETIME_MS - PUBLISH_AHEAD_MS)) {
+        // A next key exists only because a rotation was due or asked for: it signs once it has been
+        // published long enough for relying parties to have fetched it.
+        if (n && a && at.getTime() >= n.created_at.getTime() + PUBLISH_AHEAD_MS) {
           const unpublish = new Date(at.getTime() + (ACCESS_TOKEN_TTL_SECONDS + CLOCK_SKEW_SECONDS) * 1000);
           await tx.query(`UPDATE token_signing_keys SET state = 'retiring', deactivated_at = $2, unpublish_after = $3 WHERE kid = $1`, [a.kid, at, unpublish]);
           await tx.query(`UPDATE token_signing_keys SET state = 'active', activated_at = $2 WHERE kid = $1`, [n.kid, at]);
