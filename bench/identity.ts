@@ -11,6 +11,7 @@
  * `DATABASE_URL=… npm run bench -- identity` measures on PostgreSQL; KEXIN_WORKERS=2 the cluster.
  */
 import { createPrivateKey, generateKeyPairSync, randomUUID, sign, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { spawnService } from '../test/support/spawnService.ts';
 import { dropDatabase, freshDatabaseUrl } from '../test/support/database.ts';
@@ -18,11 +19,31 @@ import { cryptoSignP256Rate, rate, report } from './reference.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 
-async function cannon(opts: autocannon.Options): Promise<{ rps: number; errors: number; p50: number; p99: number }> {
+/** CPU seconds (user + system) a process has used, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+let servicePid: number | undefined;
+
+/**
+ * autocannon against the service, plus what each request cost the service process in CPU time: on a
+ * shared machine the rate depends on what else runs, the CPU per request much less.
+ */
+async function cannon(opts: autocannon.Options): Promise<{ rps: number; errors: number; p50: number; p99: number; cpuMs: string }> {
+  const before = cpuSeconds(servicePid);
   const r = await autocannon({ duration: SECONDS, connections: 32, pipelining: 1, ...opts });
+  const after = cpuSeconds(servicePid);
   const errors = r.errors + r.non2xx;
   if (errors) process.stderr.write(`  ${opts.url}: ${r.errors} connection errors, ${r.timeouts} timeouts, status codes ${JSON.stringify(r.statusCodeStats)}\n`);
-  return { rps: r.requests.average, errors, p50: r.latency.p50, p99: r.latency.p99 };
+  const total = r.requests.total;
+  const cpuMs = before !== undefined && after !== undefined && total > 0 ? (((after - before) * 1000) / total).toFixed(3) : '-';
+  return { rps: r.requests.average, errors, p50: r.latency.p50, p99: r.latency.p99, cpuMs };
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -32,6 +53,8 @@ export async function main(): Promise<void> {
   const workers = process.env.KEXIN_WORKERS;
   const svc = await spawnService({ env: { LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...(workers ? { KEXIN_WORKERS: workers } : {}) } });
   const db = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+  // One process: its CPU time is the service's (with workers, the primary only supervises: not measured).
+  servicePid = workers && workers !== '1' ? undefined : svc.child.pid;
   try {
     const register = async (metadata: Record<string, unknown>) => {
       const res = await svc.op('/admin/clients', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(metadata) });
@@ -53,10 +76,10 @@ export async function main(): Promise<void> {
     const reference = cryptoSignP256Rate();
     report('reference: crypto.sign ES256 (1 core)', reference, 'sig/s');
     const floor = await cannon({ url: `${svc.url}/healthz` });
-    report('reference: GET /healthz (HTTP floor)', floor.rps, 'req/s', { p50ms: floor.p50, p99ms: floor.p99 });
+    report('reference: GET /healthz (HTTP floor)', floor.rps, 'req/s', { cpuMsPerReq: floor.cpuMs, p50ms: floor.p50, p99ms: floor.p99 });
 
     const secretTokens = await cannon({ url: `${svc.url}/oauth/token`, method: 'POST', headers: { ...form, authorization: basic(secretClient) }, body: tokenBody });
-    report('tokens: client credentials, client_secret_basic', secretTokens.rps, 'token/s', { p50ms: secretTokens.p50, p99ms: secretTokens.p99, errors: secretTokens.errors, target: 2000, db, workers: workers ?? '1' });
+    report('tokens: client credentials, client_secret_basic', secretTokens.rps, 'token/s', { cpuMsPerReq: secretTokens.cpuMs, p50ms: secretTokens.p50, p99ms: secretTokens.p99, errors: secretTokens.errors, target: 2000, db, workers: workers ?? '1' });
 
     // private_key_jwt: every request a fresh client assertion (its jti is single-use), signed here.
     const key = createPrivateKey(privateKey.export({ format: 'pem', type: 'pkcs8' }));
@@ -70,19 +93,19 @@ export async function main(): Promise<void> {
       url: `${svc.url}/oauth/token`, method: 'POST', headers: form,
       requests: [{ setupRequest: (req) => ({ ...req, body: `${tokenBody}&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=${assertion()}` }) }],
     });
-    report('tokens: client credentials, private_key_jwt', jwtTokens.rps, 'token/s', { p50ms: jwtTokens.p50, p99ms: jwtTokens.p99, errors: jwtTokens.errors, target: 2000 });
+    report('tokens: client credentials, private_key_jwt', jwtTokens.rps, 'token/s', { cpuMsPerReq: jwtTokens.cpuMs, p50ms: jwtTokens.p50, p99ms: jwtTokens.p99, errors: jwtTokens.errors, target: 2000 });
 
     const accessToken = ((await (await fetch(`${svc.url}/oauth/token`, { method: 'POST', headers: { ...form, authorization: basic(secretClient) }, body: tokenBody })).json()) as { access_token: string }).access_token;
     const introspection = await cannon({
       url: `${svc.url}/oauth/introspect`, method: 'POST', headers: { ...form, authorization: basic(resourceServer) }, body: `token=${accessToken}`,
     });
-    report('introspections (resource server, JWT token)', introspection.rps, 'resp/s', { p50ms: introspection.p50, p99ms: introspection.p99, errors: introspection.errors, target: 5000 });
+    report('introspections (resource server, JWT token)', introspection.rps, 'resp/s', { cpuMsPerReq: introspection.cpuMs, p50ms: introspection.p50, p99ms: introspection.p99, errors: introspection.errors, target: 5000 });
 
     // A protected route that does nothing but authenticate: what remains is the cost of the check.
     const withJwt = await cannon({ url: `${svc.url}/auth/whoami`, headers: { authorization: `Bearer ${accessToken}` } });
-    report('API GET /auth/whoami, JWT access token', withJwt.rps, 'req/s', { p50ms: withJwt.p50, p99ms: withJwt.p99, errors: withJwt.errors });
+    report('API GET /auth/whoami, JWT access token', withJwt.rps, 'req/s', { cpuMsPerReq: withJwt.cpuMs, p50ms: withJwt.p50, p99ms: withJwt.p99, errors: withJwt.errors });
     const withOperator = await cannon({ url: `${svc.url}/auth/whoami`, headers: { authorization: `Bearer ${(await import('../test/support/spawnService.ts')).SERVICE_TOKEN}` } });
-    report('API GET /auth/whoami, operator token', withOperator.rps, 'req/s', { p50ms: withOperator.p50, p99ms: withOperator.p99, errors: withOperator.errors, note: 'audit row per use' });
+    report('API GET /auth/whoami, operator token', withOperator.rps, 'req/s', { cpuMsPerReq: withOperator.cpuMs, p50ms: withOperator.p50, p99ms: withOperator.p99, errors: withOperator.errors, note: 'audit row per use' });
 
     await inProcessCheck(accessToken);
     report('reference again (noise check)', cryptoSignP256Rate(), 'sig/s');
