@@ -23,7 +23,38 @@ export interface Config {
   readonly workers: number;
   /** The optional HTTPS listener for mutual TLS (RFC 8705): its port and public base URL. */
   readonly tls: { readonly port: number; readonly publicUrl: string } | undefined;
+  /** How long a client may take: slow clients are cut off instead of holding sockets and memory. */
+  readonly http: HttpLimits;
+  /**
+   * A second listener serving only `GET /metrics`, without credentials (for Prometheus on a private
+   * network); undefined = none. On the main port `/metrics` needs the `metrics:read` scope.
+   */
+  readonly metricsListener: { readonly host: string; readonly port: number } | undefined;
 }
+
+/** Time limits on the HTTP server (Node's `http.Server` timeouts). */
+export interface HttpLimits {
+  /** Whole request, headers and body, must arrive within this (Node `requestTimeout`). */
+  readonly requestTimeoutMs: number;
+  /** Request headers must arrive within this (Node `headersTimeout`; slowloris on headers). */
+  readonly headersTimeoutMs: number;
+  /** A socket with no traffic at all for this long is closed (Node `server.timeout`). */
+  readonly idleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (longer than a load balancer's idle timeout). */
+  readonly keepAliveTimeoutMs: number;
+  /** How often Node checks the request and headers timeouts (they are enforced with this granularity). */
+  readonly checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = Object.freeze({
+  // A 20 MB face-frames body over a 4 Mbit/s uplink takes 40 s: 60 s leaves room, 300 s (Node's) is a gift to slowloris.
+  requestTimeoutMs: 60_000,
+  headersTimeoutMs: 15_000,
+  idleTimeoutMs: 30_000,
+  // Above the usual 60 s idle timeout of load balancers, so they never reuse a connection Kexin just closed.
+  keepAliveTimeoutMs: 72_000,
+  checkIntervalMs: 1_000,
+});
 
 export type KeyStoreConfig =
   | { readonly backend: 'file'; readonly dir: string; readonly passphrase: string | undefined }
@@ -76,6 +107,35 @@ function workers(env: Env, databaseUrl: string | undefined): number {
   // The embedded PGlite is one process's (and pglite-socket mixes up concurrent connections).
   if (n > 1 && !databaseUrl) throw new ConfigError('KEXIN_WORKERS', 'more than one worker needs DATABASE_URL (the embedded database serves one process)');
   return n;
+}
+
+function milliseconds(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = nonEmpty(env, name);
+  if (raw === undefined) return fallback;
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) throw new ConfigError(name, `must be a number of milliseconds from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function httpLimits(env: Env): HttpLimits {
+  const d = DEFAULT_HTTP_LIMITS;
+  const limits = {
+    requestTimeoutMs: milliseconds(env, 'KEXIN_HTTP_REQUEST_TIMEOUT_MS', d.requestTimeoutMs, 100, 3_600_000),
+    headersTimeoutMs: milliseconds(env, 'KEXIN_HTTP_HEADERS_TIMEOUT_MS', d.headersTimeoutMs, 100, 3_600_000),
+    idleTimeoutMs: milliseconds(env, 'KEXIN_HTTP_IDLE_TIMEOUT_MS', d.idleTimeoutMs, 100, 3_600_000),
+    keepAliveTimeoutMs: milliseconds(env, 'KEXIN_HTTP_KEEPALIVE_TIMEOUT_MS', d.keepAliveTimeoutMs, 100, 3_600_000),
+    checkIntervalMs: milliseconds(env, 'KEXIN_HTTP_CHECK_INTERVAL_MS', d.checkIntervalMs, 10, 60_000),
+  };
+  // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new ConfigError('KEXIN_HTTP_HEADERS_TIMEOUT_MS', `must not exceed KEXIN_HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  return Object.freeze(limits);
+}
+
+function metricsListener(env: Env): Config['metricsListener'] {
+  if (nonEmpty(env, 'KEXIN_METRICS_PORT') === undefined) return undefined;
+  return Object.freeze({ host: nonEmpty(env, 'KEXIN_METRICS_HOST') ?? '127.0.0.1', port: port(env, 'KEXIN_METRICS_PORT', 0) });
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
@@ -140,5 +200,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     testMode: env.NODE_ENV === 'test',
     workers: workers(env, dbUrl),
     tls,
+    http: httpLimits(env),
+    metricsListener: metricsListener(env),
   });
 }

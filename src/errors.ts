@@ -27,3 +27,30 @@ export class KexinError extends Error {
 export function problemType(code: string): string {
   return `urn:kexin:problem:${code.toLowerCase().replaceAll('_', '-')}`;
 }
+
+/** What a problem code means, the same for every occurrence (RFC 9457 §3.1: `type`, `status`, `title`). */
+export interface ProblemDefinition {
+  /** The one HTTP status this code is answered with. */
+  readonly status: number;
+  /** Says what went wrong, in a few words; the per-occurrence specifics go in `detail`. */
+  readonly title: string;
+  /**
+   * RFC 6749 §5.2 / RFC 6750 §3.1 `error` for routes that answer OAuth-style (`config.errorFormat =
+   * 'oauth'`); by default derived from the status.
+   */
+  readonly oauthError?: string;
+}
+
+/**
+ * A module's problem codes (`src/<module>/<module>Problems.ts`), collected by `src/problems.ts`. Every
+ * `new KexinError('CODE', …, status)` in `src/` must name a code listed in one of these tables with that
+ * status (test/errors/problemRegistry.test.ts reads the sources and holds every module to it).
+ */
+export function defineProblems<const T extends Record<string, ProblemDefinition>>(table: T): Readonly<T> {
+  for (const [code, p] of Object.entries(table)) {
+    if (!/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/.test(code)) throw new TypeError(`problem code ${code} is not UPPER_SNAKE_CASE`);
+    if (!Number.isInteger(p.status) || p.status < 400 || p.status > 599) throw new TypeError(`problem ${code}: status ${p.status} is not an HTTP error status`);
+    Object.freeze(p);
+  }
+  return Object.freeze(table);
+}

@@ -8,6 +8,14 @@ describe('config', () => {
     expect(c.keys).toEqual({ backend: 'file', dir: '/srv/data/keys', passphrase: undefined });
     expect(c.workers).toBe(1);
   });
+  it('sets HTTP time limits (defaults, or from the environment) and an optional metrics listener', () => {
+    const d = loadConfig({});
+    expect(d.http).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 15_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, checkIntervalMs: 1_000 });
+    expect(d.metricsListener).toBeUndefined();
+    const c = loadConfig({ KEXIN_HTTP_REQUEST_TIMEOUT_MS: '5000', KEXIN_HTTP_HEADERS_TIMEOUT_MS: '2000', KEXIN_METRICS_PORT: '9464', KEXIN_METRICS_HOST: '10.0.0.5' });
+    expect(c.http).toMatchObject({ requestTimeoutMs: 5000, headersTimeoutMs: 2000 });
+    expect(c.metricsListener).toEqual({ host: '10.0.0.5', port: 9464 });
+  });
   it('takes several workers only with a PostgreSQL server', () => {
     expect(loadConfig({ KEXIN_WORKERS: '2', DATABASE_URL: 'postgres://u@h/db' }).workers).toBe(2);
     expect(loadConfig({ KEXIN_WORKERS: 'auto', DATABASE_URL: 'postgres://u@h/db' }).workers).toBeGreaterThanOrEqual(1);
@@ -24,6 +32,10 @@ describe('config', () => {
     [{ KEXIN_WORKERS: '2' }, 'KEXIN_WORKERS'],
     [{ KEXIN_WORKERS: '0', DATABASE_URL: 'postgres://u@h/db' }, 'KEXIN_WORKERS'],
     [{ KEXIN_WORKERS: 'many', DATABASE_URL: 'postgres://u@h/db' }, 'KEXIN_WORKERS'],
+    [{ KEXIN_HTTP_REQUEST_TIMEOUT_MS: '10s' }, 'KEXIN_HTTP_REQUEST_TIMEOUT_MS'],
+    [{ KEXIN_HTTP_IDLE_TIMEOUT_MS: '5' }, 'KEXIN_HTTP_IDLE_TIMEOUT_MS'],
+    [{ KEXIN_HTTP_REQUEST_TIMEOUT_MS: '1000', KEXIN_HTTP_HEADERS_TIMEOUT_MS: '2000' }, 'KEXIN_HTTP_HEADERS_TIMEOUT_MS'],
+    [{ KEXIN_METRICS_PORT: 'x' }, 'KEXIN_METRICS_PORT'],
   ])('rejects %o naming %s', (env, variable) => {
     let err: unknown;
     try { loadConfig(env); } catch (e) { err = e; }

@@ -59,9 +59,9 @@ export async function createCaService(deps: CaServiceDeps): Promise<RunningCaSer
   const { pool, keyStore, clock } = deps;
   const crlValidity = deps.crlValiditySeconds ?? 24 * 3600;
 
-  const signerOf = async (ca: CaRecord) => {
+  const signerOf = async (ca: CaRecord, purpose: 'certificate' | 'crl') => {
     const key = await keyStore.getKey(ca.keyId);
-    return signerFor(keyStore, key, defaultScheme(key.algorithm));
+    return signerFor(keyStore, key, defaultScheme(key.algorithm), { purpose });
   };
 
   // An active CA never changes (its certificate and chain are fixed), so active rows and their chain
@@ -133,7 +133,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<RunningCaSer
     await store.insertCertificates(tx, writes.map((w) => w.cert));
     await appendAuditEntries(tx, writes.map((w) => w.audit), clock);
     await announceCertificateChanges(tx, writes.map((w) => [w.cert.caId, w.cert.serial] as const));
-  });
+  }, { name: 'certificates' });
 
   /** Builds, signs and stores the next full CRL of `caId` in `tx`; the CA row lock orders CRL numbers. */
   const publishCrlInTx = async (tx: Tx, caId: string): Promise<void> => {
@@ -143,7 +143,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<RunningCaSer
     const crlNumber = ((await store.lastCrl(tx, caId))?.crlNumber ?? 0n) + 1n;
     const nextUpdate = new Date(now.getTime() + crlValidity * 1000);
     const entries = (await store.revokedEntries(tx, caId, now)).map((e) => ({ serial: e.serial, revokedAt: e.revokedAt, reason: e.reason as RevocationReason }));
-    const der = await buildCrl({ issuer: ca.certificate, signer: await signerOf(ca), crlNumber, thisUpdate: now, nextUpdate, entries });
+    const der = await buildCrl({ issuer: ca.certificate, signer: await signerOf(ca, 'crl'), crlNumber, thisUpdate: now, nextUpdate, entries });
     await store.insertCrl(tx, caId, crlNumber, now, nextUpdate, der);
     await appendAudit(tx, { actor: 'system', action: 'ca.crl.publish', subject: caId, details: { crlNumber: crlNumber.toString(), entries: entries.length, nextUpdate: nextUpdate.toISOString() } }, clock);
   };
@@ -189,13 +189,13 @@ export async function createCaService(deps: CaServiceDeps): Promise<RunningCaSer
     async issue(req, actor) {
       // 1. validate: profile known and public, CSR signature checked before any field is trusted.
       const profile = getProfile(req.profile);
-      if (profile.internal) throw new KexinError('CA_PROFILE_INTERNAL', `profile "${profile.name}" is issued only by the key ceremony`, 400);
+      if (profile.internal) throw new KexinError('CA_PROFILE_INTERNAL', `profile "${profile.name}" is issued only by the key ceremony`, 403);
       const csr = checkCsr(req.csr, profile);
       // 2. policy: the CA, and a plan (validity clamped to the issuer and the profile).
       const ca = await issuingCa(req.caId, csr.keyAlgorithm);
       const plan = prepareCertificate({ csr, profile, issuer: { certificate: ca.certificate!, caId: ca.id }, serial: newSerial(), clock, baseUrl: deps.publicUrl });
       // 3. sign once (signCertificate verifies the signature before anything leaves).
-      const signed = await signCertificate(plan, await signerOf(ca));
+      const signed = await signCertificate(plan, await signerOf(ca, 'certificate'));
       const serial = hex40(plan.serial);
       const subject = csr.subject.map((a) => `${a.type}=${a.value}`).join(', ');
       // 4. store and audit in one transaction; only after its COMMIT does the client get the certificate.
@@ -263,7 +263,7 @@ export async function createCaService(deps: CaServiceDeps): Promise<RunningCaSer
         if ((await store.getCa(tx, ca.id, { forUpdate: true }))?.state !== 'pending') throw caErrors.notPending(ca.id);
         await store.activateCa(tx, ca.id, certDer, chain);
         await appendAudit(tx, { actor, action: 'ca.import', subject: ca.id, details: { subject: nameToString(parseCertificate(certDer).subject), chainLength: chain.length } }, clock);
-        await addOcspResponder(tx, deps, { certificate: certDer, signer: signerFor(keyStore, key, defaultScheme(key.algorithm)), caId: ca.id }, key.algorithm, ca.name);
+        await addOcspResponder(tx, deps, { certificate: certDer, signer: signerFor(keyStore, key, defaultScheme(key.algorithm), { purpose: 'ocsp' }), caId: ca.id }, key.algorithm, ca.name);
         await publishCrlInTx(tx, ca.id);
         await announceResponderChange(tx);
       });

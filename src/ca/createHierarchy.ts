@@ -46,7 +46,7 @@ async function newKey(keyStore: KeyStore, algorithm: KeyAlgorithm, label: string
   }
   const key = await keyStore.createKey(algorithm, label);
   checkKey(key.publicKeySpki, profile);
-  return { key, signer: signerFor(keyStore, key, defaultScheme(algorithm)) };
+  return { key, signer: signerFor(keyStore, key, defaultScheme(algorithm), { purpose: 'ca' }) };
 }
 
 export interface CreateRootInput {

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { logFailure } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import { signerFor, type KeyStore } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
@@ -42,11 +43,11 @@ export async function createOcspService(deps: { pool: pg.Pool; keyStore: KeyStor
       const ca = await store.getCa(pool, k.caId);
       if (!ca?.certificate) continue;
       const key = await keyStore.getKey(k.keyId);
-      responders.push({ issuerId: ca.id, issuerCertDer: ca.certificate, responderCertDer: k.certificate, signer: signerFor(keyStore, key, defaultScheme(key.algorithm)) });
+      responders.push({ issuerId: ca.id, issuerCertDer: ca.certificate, responderCertDer: k.certificate, signer: signerFor(keyStore, key, defaultScheme(key.algorithm), { purpose: 'ocsp' }) });
     }
     return createOcspResponseCache({
       responders, lookup, clock, validitySeconds: VALIDITY_SECONDS, refreshBeforeSeconds: REFRESH_BEFORE_SECONDS,
-      onError: (err) => logger.warn({ err }, 'OCSP request failed'),
+      onError: (err) => logFailure(logger, err, 'OCSP request failed'),
     });
   };
   let cache = await build();

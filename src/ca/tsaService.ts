@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { logFailure } from '../logger.ts';
 import type { Clock } from '../clock.ts';
 import { signerFor, type KeyStore } from '../crypto/keyStore.ts';
 import { defaultScheme } from '../crypto/signatures.ts';
@@ -42,7 +43,7 @@ export async function createTsaService(deps: { pool: pg.Pool; keyStore: KeyStore
     certDer: k.certificate,
     // The issuing CA only: relying parties hold the root as their trust anchor.
     chainDers: chain.slice(0, -1),
-    signer: signerFor(keyStore, key, defaultScheme(key.algorithm)),
+    signer: signerFor(keyStore, key, defaultScheme(key.algorithm), { purpose: 'timestamp' }),
     policyOid: TSA_POLICY_OID,
     // genTime comes from the host clock (NTP-disciplined in production): state a 1 s accuracy.
     accuracy: { seconds: 1 },
@@ -53,7 +54,7 @@ export async function createTsaService(deps: { pool: pg.Pool; keyStore: KeyStore
     timestamp: (requestDer) => timestamp({
       requestDer, tsa, clock,
       serial: randomBytes(16),
-      onError: (err) => logger.error({ err }, 'time-stamping failed'),
+      onError: (err) => logFailure(logger, err, 'time-stamping failed'),
     }),
     certificatePem: () => pem,
   };

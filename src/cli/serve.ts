@@ -4,11 +4,14 @@ import type { Config } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { startService } from '../service/startService.ts';
 import { openConfiguredKeyStore, serviceModules } from '../modules.ts';
+import { answerClusterMetricsRequests, clusterMetrics } from '../observability/metrics.ts';
+import { startMetricsListener, type MetricsListener } from '../observability/metricsListener.ts';
 
 /** `kexin serve`: run until SIGINT/SIGTERM, then stop cleanly. */
 export async function serve(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel);
   if (config.workers > 1 && cluster.isPrimary) return supervise(config, logger);
+  if (cluster.isWorker && config.metricsListener) answerClusterMetricsRequests();
   const svc = await startService(config, { logger, openKeyStore: openConfiguredKeyStore, modules: serviceModules() });
   await untilSignal(logger, () => svc.stop());
   // A worker's IPC channel to the primary would keep it alive after everything else closed.
@@ -49,6 +52,7 @@ async function supervise(config: Config, logger: Logger): Promise<void> {
   let stopping = false;
   let failed = false;
   let listening = 0;
+  let metrics: MetricsListener | undefined;
 
   const fork = () => {
     if (stopping) return;
@@ -93,6 +97,19 @@ async function supervise(config: Config, logger: Logger): Promise<void> {
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
     for (let i = 0; i < config.workers; i++) fork();
+    // One scrape of the primary's metrics listener sums every worker's metrics.
+    if (config.metricsListener) {
+      const { collect, contentType } = clusterMetrics();
+      void startMetricsListener(config.metricsListener, collect, contentType).then((l) => {
+        metrics = l;
+        logger.info({ url: l.url }, 'metrics listener ready');
+      }, (err: unknown) => {
+        logger.fatal({ err }, 'metrics listener failed to start; stopping');
+        failed = true;
+        stopAll();
+      });
+    }
   });
+  await metrics?.close();
   if (failed) process.exitCode = 1;
 }

@@ -2,6 +2,7 @@
  * The key-store port. Private keys never leave an implementation: callers ask it to sign.
  * Backends: encrypted PKCS#8 files (fileKeyStore.ts) and PKCS#11 tokens (pkcs11KeyStore.ts).
  */
+import { observeSignature, type SignaturePurpose } from '../observability/metrics.ts';
 
 /** Key algorithms Kexin creates. No RSA below 2048 bits, no curve below P-256. */
 export type KeyAlgorithm = 'ECDSA-P256' | 'ECDSA-P384' | 'RSA-2048' | 'RSA-3072' | 'Ed25519' | 'SM2';
@@ -71,6 +72,11 @@ export interface KeyStore extends KeyWrapper {
   close(): Promise<void>;
 }
 
+export interface SignerOptions extends SignOptions {
+  /** What the signatures are for (metrics); `unspecified` if not given. */
+  readonly purpose?: SignaturePurpose;
+}
+
 /** A key bound to one scheme: what certificate, CRL, OCSP, TSA and seal code asks to sign with. */
 export interface Signer {
   readonly keyId: string;
@@ -79,11 +85,26 @@ export interface Signer {
   sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
-export function signerFor(store: KeyStore, key: KeyInfo, scheme: SignatureScheme, options?: SignOptions): Signer {
+/**
+ * A signer for `key` under `scheme`. Every signature is counted (`kexin_signatures_total`) under the
+ * key's label and `purpose`, so operators see who is spending the key store's capacity.
+ */
+export function signerFor(store: KeyStore, key: KeyInfo, scheme: SignatureScheme, options: SignerOptions = {}): Signer {
+  const { purpose = 'unspecified', ...signOptions } = options;
   return {
     keyId: key.id,
     scheme,
     publicKeySpki: key.publicKeySpki,
-    sign: (data) => store.sign(key.id, scheme, data, options),
+    async sign(data) {
+      const started = performance.now();
+      let ok = false;
+      try {
+        const signature = await store.sign(key.id, scheme, data, signOptions);
+        ok = true;
+        return signature;
+      } finally {
+        observeSignature(key.label, purpose, scheme, ok, (performance.now() - started) / 1000);
+      }
+    },
   };
 }

@@ -247,20 +247,20 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
       const bits = mod.length * 8 - Math.clz32(mod[0]) + 24;
       if (bits === 2048) algorithm = 'RSA-2048';
       else if (bits === 3072) algorithm = 'RSA-3072';
-      else throw new KexinError('KEY_ALGORITHM_UNSUPPORTED', `token RSA key of ${bits} bits is not a Kexin key size`, 500);
+      else throw new KexinError('KEY_STORE_KEY_UNSUPPORTED', `token RSA key of ${bits} bits is not a Kexin key size`, 500);
       jwk = { kty: 'RSA', n: b64u(mod), e: b64u(e.value as Buffer) };
     } else if (kt === pkcs11.CKK_EC || kt === CKK_EC_EDWARDS) {
       const [params, point] = p11.C_GetAttributeValue(session, pub, [{ type: pkcs11.CKA_EC_PARAMS }, { type: pkcs11.CKA_EC_POINT }]);
       const ecParams = params.value as Buffer;
       if (kt === CKK_EC_EDWARDS) {
         if (!ecParams.equals(ED25519_OID_DER) && !ecParams.equals(ED25519_PRINTABLE_DER)) {
-          throw new KexinError('KEY_ALGORITHM_UNSUPPORTED', 'token Edwards key is not on edwards25519', 500);
+          throw new KexinError('KEY_STORE_KEY_UNSUPPORTED', 'token Edwards key is not on edwards25519', 500);
         }
         algorithm = 'Ed25519';
         jwk = { kty: 'OKP', crv: 'Ed25519', x: b64u(unwrapEcPoint(point.value as Buffer, 32)) };
       } else {
         const entry = (Object.entries(CURVES) as [keyof typeof CURVES, (typeof CURVES)[keyof typeof CURVES]][]).find(([, c]) => c.oidDer.equals(ecParams));
-        if (!entry) throw new KexinError('KEY_ALGORITHM_UNSUPPORTED', `token EC key on curve ${ecParams.toString('hex')} is not a Kexin curve`, 500);
+        if (!entry) throw new KexinError('KEY_STORE_KEY_UNSUPPORTED', `token EC key on curve ${ecParams.toString('hex')} is not a Kexin curve`, 500);
         const [alg, curve] = entry;
         algorithm = alg;
         const p = unwrapEcPoint(point.value as Buffer, 1 + 2 * curve.fieldBytes);
@@ -268,7 +268,7 @@ export function createPkcs11KeyStore(options: Pkcs11KeyStoreOptions): KeyStore {
         jwk = { kty: 'EC', crv: curve.jwkCrv, x: b64u(p.subarray(1, 1 + curve.fieldBytes)), y: b64u(p.subarray(1 + curve.fieldBytes)) };
       }
     } else {
-      throw new KexinError('KEY_ALGORITHM_UNSUPPORTED', `token key type 0x${kt.toString(16)} is not supported`, 500);
+      throw new KexinError('KEY_STORE_KEY_UNSUPPORTED', `token key type 0x${kt.toString(16)} is not supported`, 500);
     }
     const spki = new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' }));
     return { algorithm, spki, label: labelText };

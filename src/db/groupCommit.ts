@@ -9,6 +9,7 @@
  * writes are retried one transaction each, so one bad write fails alone and the others still land.
  */
 import type pg from 'pg';
+import { countGroupCommitFallback, observeGroupCommitBatch, setQueueDepth } from '../observability/metrics.ts';
 import { withTransaction, type Tx } from './transaction.ts';
 
 export interface GroupCommit<T> {
@@ -17,6 +18,8 @@ export interface GroupCommit<T> {
 }
 
 export interface GroupCommitOptions {
+  /** For metrics: queue depth `group-commit:<name>` and batch sizes (default `unnamed`). */
+  readonly name?: string;
   /** Most writes in one transaction (bounds statement size and the time the audit head is locked). */
   readonly maxBatch?: number;
 }
@@ -29,6 +32,8 @@ interface Pending<T> {
 
 export function createGroupCommit<T>(pool: pg.Pool, write: (tx: Tx, items: readonly T[]) => Promise<void>, opts: GroupCommitOptions = {}): GroupCommit<T> {
   const maxBatch = opts.maxBatch ?? 64;
+  const name = opts.name ?? 'unnamed';
+  const queueName = `group-commit:${name}`;
   const queue: Pending<T>[] = [];
   let flushing = false;
 
@@ -48,6 +53,8 @@ export function createGroupCommit<T>(pool: pg.Pool, write: (tx: Tx, items: reado
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, maxBatch);
+        setQueueDepth(queueName, queue.length);
+        observeGroupCommitBatch(name, batch.length);
         if (batch.length === 1) {
           await commitAlone(batch[0]!);
           continue;
@@ -56,6 +63,7 @@ export function createGroupCommit<T>(pool: pg.Pool, write: (tx: Tx, items: reado
           await withTransaction(pool, (tx) => write(tx, batch.map((p) => p.item)));
           for (const p of batch) p.resolve();
         } catch {
+          countGroupCommitFallback(name);
           for (const p of batch) await commitAlone(p);
         }
       }
@@ -68,6 +76,7 @@ export function createGroupCommit<T>(pool: pg.Pool, write: (tx: Tx, items: reado
     submit(item) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ item, resolve, reject });
+        setQueueDepth(queueName, queue.length);
         if (!flushing) void flush();
       });
     },

@@ -21,6 +21,6 @@ export function createBreakGlassRecorder(deps: { pool: pg.Pool; clock: Clock }):
       actor: `operator:${u.operator.id}`, action: 'operator.token.use', subject: u.operator.id,
       details: { breakGlass: true, operator: u.operator.name, method: u.method, route: u.route },
     })), deps.clock);
-  });
+  }, { name: 'break-glass' });
   return { record: (use) => commits.submit(use) };
 }

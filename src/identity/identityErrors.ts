@@ -21,5 +21,4 @@ export const identityErrors = {
   rateLimited: (retryAfterSeconds: number) =>
     new KexinError('RATE_LIMITED', 'too many requests for this client; slow down', 429, { retryAfter: retryAfterSeconds }),
   operatorOnly: () => new KexinError('OPERATOR_ONLY', 'only the break-glass operator may do this', 403),
-  operatorTokenLast: () => new KexinError('OPERATOR_TOKEN_NONE_LEFT', 'no active operator token is left to rotate', 409),
 } as const;

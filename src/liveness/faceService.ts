@@ -5,6 +5,7 @@
  */
 import { appendAudit } from '../audit/auditLog.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { countFaceDecision } from '../observability/metrics.ts';
 import type { CompareResult, FaceAnalysis } from './faceEngine.ts';
 import { faceErrors } from './faceErrors.ts';
 import { maskSubject } from './maskSubject.ts';
@@ -119,6 +120,7 @@ export function createFaceService(deps: FaceServiceDeps): FaceService {
       match: result.match, score: result.score, threshold: result.threshold,
       reasons: result.reasons.map((r) => `${r.image}:${r.code}`), model: deps.modelId,
     });
+    countFaceDecision('verify', result.match ? 'match' : 'no_match');
     return Object.freeze(result);
   }
 
@@ -145,6 +147,7 @@ export function createFaceService(deps: FaceServiceDeps): FaceService {
       ? { live: false, score: null, threshold, reasons: [{ code: a.status === 'OK' ? 'NO_PASSIVE_RESULT' : a.status }] }
       : { live: a.passive.live, score: finiteOrNull(a.passive.score), threshold: a.passive.threshold, reasons: a.passive.reasons.map((r) => ({ code: r.code, value: r.value, threshold: r.threshold })) };
     await audit(actor, 'face.liveness.passive', undefined, { live: result.live, score: result.score, threshold: result.threshold, reasons: result.reasons.map((r) => r.code), model: deps.modelId });
+    countFaceDecision('liveness', result.live ? 'live' : 'not_live');
     return Object.freeze(result);
   }
 

@@ -17,6 +17,7 @@
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
 import { appendAudit } from '../audit/auditLog.ts';
+import { countFaceDecision } from '../observability/metrics.ts';
 import type { Clock } from '../clock.ts';
 import { withTransaction, type Tx } from '../db/transaction.ts';
 import { KexinError } from '../errors.ts';
@@ -315,7 +316,7 @@ export function createSessionService(deps: SessionDeps): SessionService {
       await finish(row, { passed: false, reasons: ['INTERNAL_ERROR'], checks: [{ name: 'evaluation', passed: false, score: null, threshold: null, reason: 'INTERNAL_ERROR' }], frames: input.frames.length, passive: null, model: deps.modelId, evaluatedAt: clock.now().toISOString() }, actor).catch(() => {});
       throw err;
     }
-    return finish(row, result, actor);
+    return finish(row, result, actor).then((v) => (countFaceDecision('session', v.state), v));
   }
 
   async function get(id: string, nonce?: string): Promise<SessionView> {

@@ -3,6 +3,7 @@
  * data dir → (lock, if embedded) → database → migrations → key store → data keys → instance and
  * operator tokens → modules (in order) → HTTP (and HTTPS with client certificates, if configured).
  */
+import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,6 +19,7 @@ import { openDatabase } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { createBreakGlassRecorder } from '../identity/breakGlass.ts';
 import { createOperatorTokenRegistry, generateToken, initialiseInstance } from '../identity/operatorTokens.ts';
+import { startMetricsListener } from '../observability/metricsListener.ts';
 import type { ServiceContext, ServiceModule } from './serviceModule.ts';
 import { need, type Services } from './services.ts';
 import { startTlsListener } from './tlsListener.ts';
@@ -91,8 +93,14 @@ export async function startService(config: Config, opts: StartOptions): Promise<
       authenticators.push(...(started.authenticators ?? []));
     }
 
-    const app = await buildApp({ logger, authenticators, isReady: () => ready, routes });
+    const app = await buildApp({ logger, authenticators, isReady: () => ready, routes, http: config.http });
     cleanups.push(() => app.close());
+    // In a cluster the primary serves the workers' metrics together (src/cli/serve.ts).
+    if (config.metricsListener && opts.listen !== false && !cluster.isWorker) {
+      const metrics = await startMetricsListener(config.metricsListener);
+      cleanups.push(() => metrics.close());
+      logger.info({ url: metrics.url }, 'metrics listener ready');
+    }
     let url: string | undefined;
     if (opts.listen !== false) {
       await app.listen({ port: config.port, host: config.host });
@@ -100,7 +108,7 @@ export async function startService(config: Config, opts: StartOptions): Promise<
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
       if (config.tls) {
-        const tls = await startTlsListener(app, { host: config.host, port: config.tls.port, publicUrl: config.tls.publicUrl, ca: need(services, 'ca'), logger });
+        const tls = await startTlsListener(app, { host: config.host, port: config.tls.port, publicUrl: config.tls.publicUrl, ca: need(services, 'ca'), logger, http: config.http });
         cleanups.push(() => tls.close());
       }
       writeSecretFile(cliTokenPath(config.dataDir), cliToken);

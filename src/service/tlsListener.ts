@@ -18,6 +18,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildCsr } from '../ca/buildCsr.ts';
 import type { CaService } from '../ca/caServiceTypes.ts';
+import type { HttpLimits } from '../config.ts';
 import type { Signer } from '../crypto/keyStore.ts';
 
 export interface TlsListener {
@@ -37,6 +38,8 @@ function ipBytes(ip: string): Uint8Array {
 
 export async function startTlsListener(app: FastifyInstance, opts: {
   readonly host: string; readonly port: number; readonly publicUrl: string; readonly ca: CaService; readonly logger: Logger;
+  /** The plain listener's time limits, applied here too (slow clients are cut off on both). */
+  readonly http: HttpLimits;
 }): Promise<TlsListener> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const signer: Signer = {
@@ -55,8 +58,10 @@ export async function startTlsListener(app: FastifyInstance, opts: {
   const server = createServer({
     key: privateKey.export({ format: 'pem', type: 'pkcs8' }), cert: issued.certificatePem + issued.chainPem, ca: cas,
     requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2',
-    requestTimeout: 30_000, headersTimeout: 15_000, keepAliveTimeout: 5_000,
+    requestTimeout: opts.http.requestTimeoutMs, headersTimeout: opts.http.headersTimeoutMs,
+    keepAliveTimeout: opts.http.keepAliveTimeoutMs, connectionsCheckingInterval: opts.http.checkIntervalMs,
   }, (req, res) => app.routing(req, res));
+  server.setTimeout(opts.http.idleTimeoutMs);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => { server.off('error', reject); resolve(); });

@@ -75,7 +75,10 @@ for (const kind of ['ECDSA', 'SM2'] as const) {
       await expect(checkImportedCaCertificate({ certDer: notCa, keyInfo: req.key, chainDers: [rootDer] })).rejects.toMatchObject({ code: 'CA_IMPORT_REJECTED' });
       const good = opensslSign(req.csrPem, 'qroot2', 'v3_ca', 'good');
       await expect(checkImportedCaCertificate({ certDer: good, keyInfo: req.key, chainDers: [otherRootDer] })).rejects.toMatchObject({ code: 'CA_IMPORT_REJECTED' });
-      await expect(checkImportedCaCertificate({ certDer: good, keyInfo: req.key, chainDers: [rootDer] })).resolves.toBeTruthy();
+      const accepted = await checkImportedCaCertificate({ certDer: good, keyInfo: req.key, chainDers: [rootDer] });
+      expect(accepted.path).toMatchObject({ valid: true, indication: 'PASSED' });
+      expect(accepted.path.chain).toHaveLength(2);
+      expect(Buffer.from(accepted.der).equals(Buffer.from(good))).toBe(true);
     });
   });
 }

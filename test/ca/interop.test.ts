@@ -98,8 +98,14 @@ describe.skipIf(!tools)('CA interop with OpenSSL and GnuTLS', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/ocsp-response');
     expect(res.headers.get('cache-control')).toMatch(/max-age=\d+/);
-    expect(res.headers.get('etag')).toBeTruthy();
-    const respFile = write(dir, 'carol.ocspresp', new Uint8Array(await res.arrayBuffer()));
+    const etag = res.headers.get('etag');
+    expect(etag).toMatch(/^"[^"]+"$/);
+    const body = new Uint8Array(await res.arrayBuffer());
+    // Pre-signed (RFC 5019): asked again, the same bytes under the same ETag, not a fresh signature.
+    const again = await fetch(`${svc.url}/pki/ocsp/${encodeURIComponent(b64)}`);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(Buffer.from(await again.arrayBuffer()).equals(Buffer.from(body))).toBe(true);
+    const respFile = write(dir, 'carol.ocspresp', body);
     const offline = run('openssl', ['ocsp', '-respin', respFile, '-issuer', issuerPem, '-cert', leaf, '-CAfile', rootPem, '-verify_other', issuerPem, '-no_nonce']);
     expect(offline.out).toMatch(/Response verify OK/);
     expect(offline.out).toMatch(/revoked/);

@@ -70,6 +70,7 @@ describe('validatePath', () => {
     const pem = (d: Uint8Array) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(d).toString('base64')}\n-----END CERTIFICATE-----\n`;
     const o = run('openssl', ['verify', '-CAfile', write(dir, 'r.pem', h.root.certificate.pem), '-untrusted', write(dir, 'i.pem', h.issuing.certificate.pem), write(dir, 'bad.pem', pem(bad))]);
     expect(o.code).not.toBe(0);
+    expect(o.out).toMatch(/certificate signature failure/);
   });
 
   it('malformed leaf → FAILED / FORMAT_FAILURE', async () => {
@@ -115,6 +116,7 @@ describe('validatePath', () => {
     expect(r.reasons.map((x) => x.code)).toEqual(expect.arrayContaining(['NOT_CA', 'KEY_USAGE_KEYCERTSIGN_MISSING']));
     const o = run('openssl', ['verify', '-CAfile', write(dir, 'r.pem', h.root.certificate.pem), '-untrusted', write(dir, 'u.pem', h.issuing.certificate.pem + h.ocsp.certificate.pem), write(dir, 'b.pem', bogus.pem)]);
     expect(o.code).not.toBe(0);
+    expect(o.out).toMatch(/invalid CA certificate/);
   });
 
   it('pathLen 0 on the issuing CA forbids a CA below it → PATH_LENGTH_EXCEEDED (openssl agrees)', async () => {

@@ -4,7 +4,7 @@
  * local path once the service has stopped.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/database.ts';
@@ -51,7 +51,7 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     const audit = kexin('audit', 'verify');
     expect(audit.status, audit.err).toBe(0);
     expect(audit.out).toMatch(/audit chain intact: \d+ rows/);
-  });
+  }, 180_000); // six CLI processes, each a cold Node start: seconds apiece on a loaded 2-core machine
 
   it('runs the external-root ceremony with OpenSSL as the qualified root, then issues under it', () => {
     // The "qualified CA": an OpenSSL root Kexin does not control.
@@ -94,7 +94,7 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     const ocsp = runOk('openssl', ['ocsp', '-issuer', certFile, '-cert', leafFile, '-url', `${svc.url}/pki/ocsp`, '-CAfile', rootPem, '-verify_other', chainFile]);
     expect(ocsp).toContain(`${leafFile}: good`);
     expect(ocsp).toContain('Response verify OK');
-  });
+  }, 180_000);
 
   it('serve converted the face models on first start; models build finds them up to date', () => {
     const build = kexin('models', 'build');
@@ -103,15 +103,23 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     expect(build.out).toMatch(/face-detector|facemesh/);
   });
 
-  it.skipIf(!existsSync(FACES))('face compare goes through the running service and prints the /face/verify JSON', () => {
-    if (!existsSync(FACES)) console.warn(`SKIPPED face compare on real photos: ${FACES} is absent`);
+  // A user's clone without ../shared skips (saying why); CI must have the photos, so there it fails instead.
+  it.skipIf(!existsSync(FACES) && !process.env.CI)('face compare goes through the running service and prints exactly what /face/verify answers', async () => {
+    if (!existsSync(FACES)) throw new Error(`CI is set but ${FACES} is absent: face compare was not tested`);
     const person = readdirSync(FACES).filter((d) => !d.includes('.')).sort()[0]!;
-    const photos = readdirSync(join(FACES, person)).sort();
-    const res = kexin('face', 'compare', join(FACES, person, photos[0]!), join(FACES, person, photos[1]!));
+    const photo = join(FACES, person, readdirSync(join(FACES, person)).sort()[0]!);
+    const res = kexin('face', 'compare', photo, photo);
     expect(res.status, res.err).toBe(0);
-    const body = JSON.parse(res.out);
-    expect(body).toMatchObject({ match: expect.any(Boolean), score: expect.any(Number), threshold: expect.any(Number) });
-    expect(Array.isArray(body.reasons)).toBe(true);
+    const printed = JSON.parse(res.out);
+    // A photo against itself: one embedding twice, a certain match.
+    expect(printed.match).toBe(true);
+    expect(printed.score).toBeGreaterThan(0.99);
+    expect(printed.reasons).toEqual([]);
+    // The CLI adds and drops nothing: the service answers the same pair with the same document.
+    const image = readFileSync(photo).toString('base64');
+    const direct = await svc.op('/face/verify', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ probe: image, reference: image }) });
+    expect(direct.status).toBe(200);
+    expect(printed).toEqual(await direct.json());
   });
 
   it('manages system clients, and rotates then disables the break-glass token, through the running service', async () => {

@@ -19,7 +19,7 @@ describe.skipIf(!REAL_PG)('kexin serve with two workers (runs only with DATABASE
   let svc: SpawnedService;
   const dir = tempDir('kexin-workers-');
   beforeAll(async () => {
-    svc = await spawnService({ env: { DATABASE_URL: (await freshDatabaseUrl())!, KEXIN_WORKERS: '2', LOG_LEVEL: 'info' } });
+    svc = await spawnService({ env: { DATABASE_URL: (await freshDatabaseUrl())!, KEXIN_WORKERS: '2', LOG_LEVEL: 'info', KEXIN_METRICS_PORT: '0' } });
     await eventually(() => workerPids(svc.child.pid!).length === 2, 60_000);
   }, 180_000);
   afterAll(async () => { await svc?.stop(); });
@@ -57,6 +57,19 @@ describe.skipIf(!REAL_PG)('kexin serve with two workers (runs only with DATABASE
       return statuses().every((s) => s === 'revoked');
     }, 10_000);
     await servedByEveryWorker(from);
+  });
+
+  it('the primary\'s metrics listener sums both workers\' metrics', async () => {
+    let url: string | undefined;
+    await eventually(() => (url = /"url":"(http:[^"]+\/metrics)","msg":"metrics listener ready"/.exec(svc.logs.join(''))?.[1]) !== undefined, 10_000);
+    const ocspAnswers = (text: string) => Number(/kexin_http_request_duration_seconds_count\{method="POST",route="\/pki\/ocsp",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const servedBy = (pid: number) => svc.logs.join('').split('\n').filter((l) => l.includes('"url":"/pki/ocsp"') && l.includes(`"pid":${pid},`)).length;
+    const workers = workerPids(svc.child.pid!);
+    const text = await (await fetch(url!)).text();
+    // The test above made both workers answer OCSP; the primary's figure is their sum (logs arrive through a pipe: wait for them).
+    await eventually(() => workers.map(servedBy).reduce((a, b) => a + b, 0) === ocspAnswers(text), 5_000).catch(() => {});
+    expect(Math.min(...workers.map(servedBy))).toBeGreaterThan(0);
+    expect(ocspAnswers(text)).toBe(workers.map(servedBy).reduce((a, b) => a + b, 0));
   });
 
   it('replaces a worker that dies, and stops every worker on SIGTERM', async () => {

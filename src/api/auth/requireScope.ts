@@ -43,6 +43,30 @@ const scopeMissing = (scope: string) => new KexinError('AUTH_SCOPE_MISSING', `th
 
 type ScopeOf = string | ((request: FastifyRequest) => string);
 
+/**
+ * What a scope hook demands, readable from the route (the OpenAPI document's security requirements):
+ * `scopes` are alternatives, any one of which is enough.
+ */
+export interface ScopeRequirement {
+  readonly scopes: readonly string[];
+}
+
+const SCOPE_REQUIREMENT = Symbol('kexin.scopeRequirement');
+
+function withRequirement(hook: onRequestHookHandler, requirement: ScopeRequirement): onRequestHookHandler {
+  return Object.assign(hook, { [SCOPE_REQUIREMENT]: Object.freeze(requirement) });
+}
+
+/** The scope requirement `hook` was made with (`requireScope`, `requireScopeFamily`, `describeScopeHook`), if any. */
+export function scopeRequirementOf(hook: unknown): ScopeRequirement | undefined {
+  return typeof hook === 'function' ? (hook as { [SCOPE_REQUIREMENT]?: ScopeRequirement })[SCOPE_REQUIREMENT] : undefined;
+}
+
+/** Documents a hand-written onRequest hook's scopes (alternatives), for routes with their own authorisation logic. */
+export function describeScopeHook(hook: onRequestHookHandler, ...scopes: string[]): onRequestHookHandler {
+  return withRequirement(hook, { scopes });
+}
+
 /** Authenticates the request and checks it holds `scope` exactly; 401/403 otherwise. */
 export async function ensureScope(request: FastifyRequest, scope: string): Promise<Principal> {
   const principal = await authenticateRequest(request);
@@ -50,22 +74,28 @@ export async function ensureScope(request: FastifyRequest, scope: string): Promi
   return principal;
 }
 
-/** onRequest hook: the caller must hold `scope` exactly. */
-export function requireScope(scope: ScopeOf): onRequestHookHandler {
-  return async function scopeCheck(request: FastifyRequest, _reply: FastifyReply) {
+/**
+ * onRequest hook: the caller must hold `scope` exactly. A scope computed from the request (e.g.
+ * `seal:apply:<id>`) is documented as `documented` (e.g. `seal:apply:{id}`).
+ */
+export function requireScope(scope: ScopeOf, documented?: string): onRequestHookHandler {
+  const hook = async function scopeCheck(request: FastifyRequest, _reply: FastifyReply) {
     await ensureScope(request, typeof scope === 'function' ? scope(request) : scope);
   };
+  return withRequirement(hook, { scopes: [typeof scope === 'string' ? scope : documented ?? '{computed from the request}'] });
 }
 
 /**
  * onRequest hook for routes whose exact scope depends on the body (e.g. `ca:issue:<profile>`): the
  * caller must hold `scope` or a narrower one now; the handler checks the exact one with `assertScope`.
+ * `documentedNarrower` names the narrower form in the API description (e.g. `ca:issue:{profile}`).
  */
-export function requireScopeFamily(scope: string): onRequestHookHandler {
-  return async function scopeFamilyCheck(request: FastifyRequest, _reply: FastifyReply) {
+export function requireScopeFamily(scope: string, documentedNarrower = `${scope}:{…}`): onRequestHookHandler {
+  const hook = async function scopeFamilyCheck(request: FastifyRequest, _reply: FastifyReply) {
     const principal = await authenticateRequest(request);
     if (!hasScopeOrNarrower(principal, scope)) throw scopeMissing(scope);
   };
+  return withRequirement(hook, { scopes: [scope, documentedNarrower] });
 }
 
 /** In a handler: the authenticated caller must hold one of `scopes`. */

@@ -48,9 +48,11 @@ const ImportBody = Type.Object({
   chainPem: Type.Optional(Type.String({ maxLength: PEM_MAX })),
 }, { additionalProperties: false });
 
-/** base64url or base64 (RFC 6960 Appendix A.1 GET: the DER request, base64, URL-encoded). */
-function decodeOcspGetParam(raw: string): Uint8Array | undefined {
-  const s = decodeURIComponent(raw);
+/**
+ * base64url or base64 (RFC 6960 Appendix A.1 GET: the DER request, base64, URL-encoded). The router
+ * already undid the URL encoding: decoding again would turn `%25` into a URIError (a 500).
+ */
+function decodeOcspGetParam(s: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s) || s.length > 4096) return undefined;
   return new Uint8Array(Buffer.from(s.replaceAll('-', '+').replaceAll('_', '/'), 'base64'));
 }
@@ -80,29 +82,29 @@ export function caRoutes(ca: CaService): RoutePlugin {
 
       app.get('/pki/cas', { schema: { response: { 200: Type.Object({ cas: Type.Array(CaView) }) } } }, async () => ({ cas: await ca.listCas() }));
 
-      app.get('/pki/cas/:id/cert', { schema: { params: IdParams, response: problemResponses(400, 404) } }, async (req, reply) => {
+      app.get('/pki/cas/:id/cert', { schema: { params: IdParams, produces: ['application/pkix-cert'], response: problemResponses(400, 404) } }, async (req, reply) => {
         const der = await ca.caCertificateDer(req.params.id);
         return reply.type('application/pkix-cert').header('cache-control', 'public, max-age=86400').send(Buffer.from(der));
       });
 
-      app.get('/pki/cas/:id/crl', { schema: { params: IdParams, response: problemResponses(400, 404) } }, async (req, reply) => {
+      app.get('/pki/cas/:id/crl', { schema: { params: IdParams, produces: ['application/pkix-crl'], response: problemResponses(400, 404) } }, async (req, reply) => {
         const der = await ca.crlDer(req.params.id);
         return reply.type('application/pkix-crl').header('cache-control', 'public, max-age=300').send(Buffer.from(der));
       });
 
-      app.post('/pki/ocsp', { bodyLimit: OCSP_BODY_LIMIT }, async (req, reply) => {
+      app.post('/pki/ocsp', { bodyLimit: OCSP_BODY_LIMIT, schema: { consumes: ['application/ocsp-request'], produces: ['application/ocsp-response'] } }, async (req, reply) => {
         if (contentTypeOf(req.headers['content-type']) !== 'application/ocsp-request') {
           throw new KexinError('UNSUPPORTED_MEDIA_TYPE', 'OCSP requests are application/ocsp-request', 415);
         }
         return sendOcsp(reply, await ca.ocsp(new Uint8Array(req.body as Buffer)));
       });
 
-      app.get('/pki/ocsp/*', async (req, reply) => {
+      app.get('/pki/ocsp/*', { schema: { produces: ['application/ocsp-response'] } }, async (req, reply) => {
         const der = decodeOcspGetParam((req.params as { '*': string })['*']);
         return sendOcsp(reply, await ca.ocsp(der ?? new Uint8Array(0)));
       });
 
-      app.post('/pki/tsa', { bodyLimit: TSA_BODY_LIMIT }, async (req, reply) => {
+      app.post('/pki/tsa', { bodyLimit: TSA_BODY_LIMIT, schema: { consumes: ['application/timestamp-query'], produces: ['application/timestamp-reply'] } }, async (req, reply) => {
         if (contentTypeOf(req.headers['content-type']) !== 'application/timestamp-query') {
           throw new KexinError('UNSUPPORTED_MEDIA_TYPE', 'time-stamp queries are application/timestamp-query', 415);
         }
@@ -110,11 +112,11 @@ export function caRoutes(ca: CaService): RoutePlugin {
         return reply.type('application/timestamp-reply').header('cache-control', 'no-store').send(Buffer.from(der));
       });
 
-      app.get('/pki/tsa/certificate', async (_req, reply) => reply.type('application/x-pem-file').send(await ca.tsaCertificatePem()));
+      app.get('/pki/tsa/certificate', { schema: { produces: ['application/x-pem-file'] } }, async (_req, reply) => reply.type('application/x-pem-file').send(await ca.tsaCertificatePem()));
 
       app.post('/pki/certificates', {
         // `ca:issue` (any profile an API caller may get) or `ca:issue:<profile>` (that one only).
-        onRequest: requireScopeFamily('ca:issue'),
+        onRequest: requireScopeFamily('ca:issue', 'ca:issue:{profile}'),
         schema: { body: IssueBody, response: { 201: Issued, ...problemResponses(400, 401, 403, 404, 422) } },
       }, async (req, reply) => {
         assertScope(req, 'ca:issue', `ca:issue:${req.body.profile}`);

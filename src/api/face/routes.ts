@@ -75,7 +75,7 @@ export function faceRoutes(service: FaceService | undefined): RoutePlugin {
         return svc().sessions.submitFrames(id, { nonce: request.body.nonce, frames }, `face-session:${id}`);
       });
 
-      app.get('/face/sessions/:id', { onRequest: nonceOrSessionScope, schema: { params: SessionParams, response: getSessionResponse } }, async (request, reply) => {
+      app.get('/face/sessions/:id', { onRequest: nonceOrSessionScope, schema: { params: SessionParams, response: getSessionResponse, security: [{ faceNonce: [] }, { bearer: ['face:session'] }] } }, async (request, reply) => {
         const nonce = request.principal ? undefined : String(request.headers['x-face-nonce']);
         reply.header('cache-control', 'no-store');
         return svc().sessions.get(request.params.id, nonce);

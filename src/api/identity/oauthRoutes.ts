@@ -6,7 +6,7 @@
  * access token verified and replaced by its id — then answered by oidc-provider. Errors here are
  * OAuth's `{error, error_description}`, as the provider's own are.
  */
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KexinError } from '../../errors.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
 import { OAUTH_ROUTES } from '../../identity/provider/providerContract.ts';
@@ -41,9 +41,6 @@ function claimedClientId(request: FastifyRequest, form: URLSearchParams): string
   return form.get('client_id') ?? undefined;
 }
 
-const oauthError = (reply: FastifyReply, status: number, error: string, description: string) =>
-  reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send({ error, error_description: description });
-
 export function oauthRoutes(identity: IdentityService, urls: { readonly publicUrl: string; readonly tlsPublicUrl?: string | undefined }): RoutePlugin {
   const httpBase = new URL(`${urls.publicUrl}/`);
   const tlsBase = urls.tlsPublicUrl ? new URL(`${urls.tlsPublicUrl}/`) : undefined;
@@ -59,33 +56,23 @@ export function oauthRoutes(identity: IdentityService, urls: { readonly publicUr
     name: 'oauth',
     plugin: async (app) => {
       app.addContentTypeParser(FORM, { parseAs: 'buffer', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => done(null, body));
-      app.setErrorHandler((err: FastifyError | KexinError, request, reply) => {
-        if (err instanceof KexinError && err.status === 429) {
-          return oauthError(reply.header('retry-after', String(err.details?.retryAfter ?? 1)), 429, 'temporarily_unavailable', err.message);
-        }
-        const status = err instanceof KexinError ? err.status : (err.statusCode ?? 500);
-        if (status >= 500) {
-          request.log.error({ err }, 'authorization server request failed');
-          return oauthError(reply, 500, 'server_error', 'the request could not be handled');
-        }
-        return oauthError(reply, status, 'invalid_request', err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `the body must be ${FORM}` : err.message);
-      });
-
       const forwardGet = (path: string) => async (request: FastifyRequest, reply: FastifyReply) => {
         reply.hijack();
         await forwardToProvider({ request, res: reply.raw, identity, base: baseOf(request), path });
       };
       // RFC 8414 §3: the same metadata as OpenID Connect Discovery.
-      app.get('/.well-known/openid-configuration', forwardGet('/.well-known/openid-configuration'));
-      app.get('/.well-known/oauth-authorization-server', forwardGet('/.well-known/openid-configuration'));
-      app.get(OAUTH_ROUTES.jwks, forwardGet(OAUTH_ROUTES.jwks));
+      // Errors Kexin raises before the provider answers are OAuth's too (src/api/problem.ts).
+      const config = { errorFormat: 'oauth' as const };
+      app.get('/.well-known/openid-configuration', { config }, forwardGet('/.well-known/openid-configuration'));
+      app.get('/.well-known/oauth-authorization-server', { config }, forwardGet('/.well-known/openid-configuration'));
+      app.get(OAUTH_ROUTES.jwks, { config }, forwardGet(OAUTH_ROUTES.jwks));
 
       const body = (request: FastifyRequest) => {
         if (!Buffer.isBuffer(request.body)) throw new KexinError('REQUEST_INVALID', `the body must be ${FORM}`, 400);
         return request.body;
       };
 
-      app.post(OAUTH_ROUTES.token, async (request, reply) => {
+      app.post(OAUTH_ROUTES.token, { config }, async (request, reply) => {
         const raw = body(request);
         const admission = await identity.admitTokenRequest(claimedClientId(request, new URLSearchParams(raw.toString('utf8'))), request.ip);
         if (!admission.ok) throw new KexinError('RATE_LIMITED', 'too many token requests for this client; slow down', 429, { retryAfter: admission.retryAfterSeconds });
@@ -98,7 +85,7 @@ export function oauthRoutes(identity: IdentityService, urls: { readonly publicUr
       // Kexin's access tokens are JWTs the provider neither stores nor introspects: verify the token
       // here, and let the provider look it up by its id (its adapter answers from the verified claims).
       for (const path of [OAUTH_ROUTES.introspection, OAUTH_ROUTES.revocation]) {
-        app.post(path, async (request, reply) => {
+        app.post(path, { config }, async (request, reply) => {
           const form = new URLSearchParams(body(request).toString('utf8'));
           const tokens = form.getAll('token');
           let token: Record<string, unknown> | undefined;
