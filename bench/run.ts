@@ -1,10 +1,10 @@
 /**
  * `npm run bench`: every capability's figure next to a reference measured in the same run.
- * `npm run bench -- ca` or `-- face` runs one group. A group is `bench/<name>.ts` exporting `main()`.
+ * `npm run bench -- ca`, `-- face` or `-- ecard` runs one group. A group is `bench/<name>.ts` exporting `main()`.
  */
 import { existsSync } from 'node:fs';
 
-const GROUPS = ['ca', 'identity', 'face'];
+const GROUPS = ['ca', 'identity', 'face', 'ecard'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of GROUPS) {
   if (wanted.length && !wanted.includes(name)) continue;

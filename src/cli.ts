@@ -31,6 +31,9 @@ const USAGE = `kexin — identity and trust service
   kexin audit verify                            recompute the audit chain, report the first broken link
   kexin face compare A.jpg B.jpg                compare two face photos (same JSON as POST /face/verify)
   kexin models build                            convert the face models into the data dir
+  kexin ecard demo-claim --holder ID [--channel C] [--url URL --token T]
+                                                claim a card with a fresh device key as an operator (test runs):
+                                                one JSON line {cardId, credential, cardToken, statusListId, statusListUri, deviceJwk}
 
 Environment: PORT, HOST, KEXIN_DATA_DIR, DATABASE_URL, KEXIN_BOOTSTRAP_TOKEN, KEXIN_KEY_PASSPHRASE (see README).`;
 
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       id: { type: 'string' }, name: { type: 'string' }, algorithm: { type: 'string' }, cert: { type: 'string' }, chain: { type: 'string' },
       metadata: { type: 'string' }, class: { type: 'string' }, scope: { type: 'string' }, auth: { type: 'string' }, jwks: { type: 'string' },
       'subject-dn': { type: 'string' }, dpop: { type: 'boolean' }, 'mtls-bound': { type: 'boolean' },
+      holder: { type: 'string' }, channel: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

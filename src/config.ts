@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { parseChannelList, type Channel } from './ecard/channels.ts';
 
 export interface Config {
   readonly port: number;
@@ -30,6 +31,16 @@ export interface Config {
    * network); undefined = none. On the main port `/metrics` needs the `metrics:read` scope.
    */
   readonly metricsListener: { readonly host: string; readonly port: number } | undefined;
+  readonly ecard: EcardConfig;
+}
+
+export interface EcardConfig {
+  /** Channels until the system-client registry serves them (`KEXIN_ECARD_CHANNELS`, `id:class:name;…`). */
+  readonly channels: readonly Channel[];
+  /** Which issuer signs new e-cards (`KEXIN_ECARD_ISSUER`: `ecdsa`, or `sm2` — non-standard JOSE/COSE names). */
+  readonly issuer: 'ecdsa' | 'sm2';
+  /** Status list `ttl` and HTTP max-age, seconds (`KEXIN_ECARD_STATUS_TTL`, 10–86400). */
+  readonly statusListTtlSeconds: number;
 }
 
 /** Time limits on the HTTP server (Node's `http.Server` timeouts). */
@@ -107,6 +118,21 @@ function workers(env: Env, databaseUrl: string | undefined): number {
   // The embedded PGlite is one process's (and pglite-socket mixes up concurrent connections).
   if (n > 1 && !databaseUrl) throw new ConfigError('KEXIN_WORKERS', 'more than one worker needs DATABASE_URL (the embedded database serves one process)');
   return n;
+}
+
+function ecardConfig(env: Env): EcardConfig {
+  let channels: Channel[];
+  try {
+    channels = parseChannelList(nonEmpty(env, 'KEXIN_ECARD_CHANNELS'));
+  } catch (err) {
+    throw new ConfigError('KEXIN_ECARD_CHANNELS', (err as Error).message.replace(/^KEXIN_ECARD_CHANNELS: /, ''));
+  }
+  const issuer = nonEmpty(env, 'KEXIN_ECARD_ISSUER') ?? 'ecdsa';
+  if (issuer !== 'ecdsa' && issuer !== 'sm2') throw new ConfigError('KEXIN_ECARD_ISSUER', `must be "ecdsa" or "sm2", got "${issuer}"`);
+  const ttlRaw = nonEmpty(env, 'KEXIN_ECARD_STATUS_TTL') ?? '300';
+  const ttl = /^\d{1,5}$/.test(ttlRaw) ? Number(ttlRaw) : NaN;
+  if (!(ttl >= 10 && ttl <= 86_400)) throw new ConfigError('KEXIN_ECARD_STATUS_TTL', `must be 10-86400 seconds, got "${ttlRaw}"`);
+  return Object.freeze({ channels: Object.freeze(channels), issuer, statusListTtlSeconds: ttl });
 }
 
 function milliseconds(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -189,6 +215,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('KEXIN_TLS_PUBLIC_URL', 'needs KEXIN_TLS_PORT');
   }
   return Object.freeze({
+    ecard: ecardConfig(env),
     port: p,
     host,
     dataDir,

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { auditRoutes } from './api/audit/routes.ts';
 import { caRoutes } from './api/ca/routes.ts';
+import { ecardRoutes } from './api/ecard/routes.ts';
 import { faceRoutes } from './api/face/routes.ts';
 import { accessTokenAuthenticator } from './api/identity/accessTokenAuthenticator.ts';
 import { clientRoutes } from './api/identity/clientRoutes.ts';
@@ -16,6 +17,9 @@ import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
 import { createKeyStore } from './crypto/createKeyStore.ts';
+import type { ChannelDirectory } from './ecard/channels.ts';
+import { startEcard } from './ecard/ecardModule.ts';
+import { startPersons } from './persons/personsModule.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
 import type { KeyStore } from './crypto/keyStore.ts';
 import { startIdentity } from './identity/identityModule.ts';
@@ -100,7 +104,39 @@ export function faceModule(options: FaceModuleOptions = {}): ServiceModule {
   };
 }
 
+/** The person registry (after face: reference photos become templates through it). */
+export function personsModule(): ServiceModule {
+  return {
+    name: 'persons',
+    async start(ctx, services) {
+      services.persons = await startPersons({ pool: ctx.db.pool, dataKeys: ctx.dataKeys, clock: ctx.clock, face: services.face });
+      return {};
+    },
+  };
+}
+
+export interface EcardModuleOptions {
+  /** The system-client registry as the channel directory (default: the configured channel list). */
+  readonly channels?: ChannelDirectory;
+}
+
+export function ecardModule(options: EcardModuleOptions = {}): ServiceModule {
+  return {
+    name: 'ecard',
+    async start(ctx, services) {
+      const ca = need(services, 'ca');
+      const ecard = await startEcard({
+        pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger, publicUrl: ctx.config.publicUrl,
+        ca, persons: need(services, 'persons'), face: services.face, channels: options.channels,
+        configuredChannels: ctx.config.ecard.channels, issuer: ctx.config.ecard.issuer, statusListTtlSeconds: ctx.config.ecard.statusListTtlSeconds,
+      });
+      services.ecard = ecard.service;
+      return { routes: [ecardRoutes(ecard.service, ca)], stop: ecard.stop };
+    },
+  };
+}
+
 /** What `kexin serve` runs, in start order. */
 export function serviceModules(): ServiceModule[] {
-  return [auditModule(), caModule(), identityModule(), faceModule()];
+  return [auditModule(), caModule(), identityModule(), faceModule(), personsModule(), ecardModule()];
 }

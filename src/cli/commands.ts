@@ -266,6 +266,13 @@ export const commands: Record<string, Command> = {
       }
       ctx.out(`revoked ${r.revoked.length} operator token(s): no break-glass bearer token is valid until \`kexin operator rotate\``);
       return 0;
+      },
+    },
+  'ecard demo-claim': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const { ecardDemoClaim } = await import('./ecardDemoClaim.ts');
+      return ecardDemoClaim(ctx);
     },
   },
   'audit verify': {

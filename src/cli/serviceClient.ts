@@ -13,8 +13,11 @@ export interface ServiceClient {
 export function serviceClientFor(dataDir: string): ServiceClient | undefined {
   const info = runningService(dataDir);
   if (!info?.url) return undefined;
-  const token = readFileSync(cliTokenPath(dataDir), 'utf8').trim();
-  const url = info.url;
+  return httpServiceClient(info.url, readFileSync(cliTokenPath(dataDir), 'utf8').trim());
+}
+
+/** A client for the service at `url`, authenticated with the bearer `token`. */
+export function httpServiceClient(url: string, token: string): ServiceClient {
   return {
     url,
     async request(method, path, body) {

@@ -17,5 +17,9 @@ export const faceErrors = {
   templateNotFound: () => new KexinError('FACE_TEMPLATE_NOT_FOUND', 'no face template is enrolled for this subject', 404),
   templateQuality: (reasons: readonly { code: string }[]) =>
     new KexinError('FACE_TEMPLATE_QUALITY', `the enrolment photo is not usable: ${reasons.map((r) => r.code).join(', ')}`, 422, { reasons: reasons.map((r) => r.code) }),
+  sessionNotPassed: (state: string) => new KexinError('FACE_SESSION_NOT_PASSED', `the face session has not passed (${state})`, 409, { state }),
+  sessionSubjectMismatch: () => new KexinError('FACE_SESSION_SUBJECT_MISMATCH', 'the face session was made for another subject', 403),
+  sessionStale: () => new KexinError('FACE_SESSION_STALE', 'the face session passed too long ago; start a new one', 410),
+  sessionConsumed: () => new KexinError('FACE_SESSION_CONSUMED', 'the face session was already used as evidence', 409),
   templateUndecryptable: () => new KexinError('FACE_TEMPLATE_UNREADABLE', 'the stored face template cannot be decrypted', 500),
 } as const;

@@ -4,7 +4,7 @@
  * the audit log (scores, thresholds, reason codes; never images or embeddings; subject ids masked).
  */
 import { appendAudit } from '../audit/auditLog.ts';
-import { withTransaction } from '../db/transaction.ts';
+import { withTransaction, type Tx } from '../db/transaction.ts';
 import { countFaceDecision } from '../observability/metrics.ts';
 import type { CompareResult, FaceAnalysis } from './faceEngine.ts';
 import { faceErrors } from './faceErrors.ts';
@@ -50,6 +50,12 @@ export interface PassiveResult {
   readonly reasons: readonly { readonly code: string; readonly value?: number; readonly threshold?: number }[];
 }
 
+/** A reference template computed from a photo, not yet stored (see `prepareTemplate`). */
+export interface PreparedTemplate {
+  readonly embedding: Float32Array;
+  readonly quality: QualitySummary;
+}
+
 export interface EnrolResult {
   readonly subjectId: string;
   readonly enrolled: true;
@@ -64,6 +70,10 @@ export type VerifyInput =
 export interface FaceService {
   verify(input: VerifyInput, actor: string): Promise<VerifyResult>;
   enrolTemplate(input: { readonly subjectId: string; readonly image: Uint8Array }, actor: string): Promise<EnrolResult>;
+  /** The enrolment in two steps, for callers that enrol inside their own transaction: inference first (no transaction open)… */
+  prepareTemplate(image: Uint8Array): Promise<PreparedTemplate>;
+  /** …then the encrypted store and its audit row, in the caller's transaction. */
+  storeTemplate(tx: Tx, subjectId: string, prepared: PreparedTemplate, actor: string): Promise<EnrolResult>;
   passiveLiveness(image: Uint8Array, actor: string): Promise<PassiveResult>;
   readonly sessions: SessionService;
   readonly templates: TemplateStore;
@@ -124,20 +134,26 @@ export function createFaceService(deps: FaceServiceDeps): FaceService {
     return Object.freeze(result);
   }
 
-  async function enrolTemplate(input: { readonly subjectId: string; readonly image: Uint8Array }, actor: string): Promise<EnrolResult> {
-    const a = await engine.analyze(input.image);
+  async function prepareTemplate(image: Uint8Array): Promise<PreparedTemplate> {
+    const a = await engine.analyze(image);
     const reasons = analysisReasons('probe', a);
     if (reasons.length || !a.embedding || !a.quality) throw faceErrors.templateQuality(reasons);
-    const sealed = deps.cipher.seal(input.subjectId, a.embedding);
-    const replaced = await withTransaction(pool, async (tx) => {
-      const was = await templates.store(tx, input.subjectId, sealed, deps.modelId, clock.now());
-      await appendAudit(tx, {
-        actor, action: 'face.template.enrol', subject: `subject:${maskSubject(input.subjectId)}`,
-        details: { replaced: was, keyId: sealed.keyId, model: deps.modelId, quality: { passed: a.quality!.ok } },
-      }, clock);
-      return was;
-    });
-    return Object.freeze({ subjectId: input.subjectId, enrolled: true as const, quality: qualitySummary(a.quality)!, replaced });
+    return Object.freeze({ embedding: Float32Array.from(a.embedding), quality: qualitySummary(a.quality)! });
+  }
+
+  async function storeTemplate(tx: Tx, subjectId: string, prepared: PreparedTemplate, actor: string): Promise<EnrolResult> {
+    const sealed = deps.cipher.seal(subjectId, prepared.embedding);
+    const replaced = await templates.store(tx, subjectId, sealed, deps.modelId, clock.now());
+    await appendAudit(tx, {
+      actor, action: 'face.template.enrol', subject: `subject:${maskSubject(subjectId)}`,
+      details: { replaced, keyId: sealed.keyId, model: deps.modelId, quality: { passed: prepared.quality.passed } },
+    }, clock);
+    return Object.freeze({ subjectId, enrolled: true as const, quality: prepared.quality, replaced });
+  }
+
+  async function enrolTemplate(input: { readonly subjectId: string; readonly image: Uint8Array }, actor: string): Promise<EnrolResult> {
+    const prepared = await prepareTemplate(input.image);
+    return withTransaction(pool, (tx) => storeTemplate(tx, input.subjectId, prepared, actor));
   }
 
   async function passiveLiveness(image: Uint8Array, actor: string): Promise<PassiveResult> {
@@ -151,5 +167,5 @@ export function createFaceService(deps: FaceServiceDeps): FaceService {
     return Object.freeze(result);
   }
 
-  return Object.freeze({ verify, enrolTemplate, passiveLiveness, sessions, templates });
+  return Object.freeze({ verify, enrolTemplate, prepareTemplate, storeTemplate, passiveLiveness, sessions, templates });
 }

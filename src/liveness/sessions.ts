@@ -86,6 +86,14 @@ export interface SubmittedFrame {
   readonly capturedAt: number;
 }
 
+/** What a consumed session proves, for the consumer's own records. */
+export interface SessionEvidence {
+  readonly sessionId: string;
+  readonly passedAt: string;
+  readonly actions: readonly ChallengeAction[];
+  readonly model: string;
+}
+
 export interface SessionService {
   create(input: { readonly subjectId?: string; readonly testActions?: readonly string[] }, actor: string): Promise<CreatedSession>;
   submitFrames(id: string, input: { readonly nonce: string; readonly frames: readonly SubmittedFrame[] }, actor: string): Promise<SessionView>;
@@ -94,6 +102,12 @@ export interface SessionService {
   lockedUntil(subjectId: string, db?: pg.Pool | Tx): Promise<Date | undefined>;
   /** Ends sessions stuck in `processing` well past their expiry; returns how many. */
   reapInterrupted(): Promise<number>;
+  /**
+   * Uses a passed session as evidence, once, inside the caller's transaction (so a refused claim or
+   * certification leaves the session unused): it must have passed, belong to `subjectId`, have passed
+   * within `maxAgeMs`, and not have been used before. Audited with `purpose`.
+   */
+  consume(tx: Tx, id: string, expect: { readonly subjectId: string; readonly maxAgeMs: number; readonly purpose: string }, actor: string): Promise<SessionEvidence>;
 }
 
 /** Longer than any evaluation can take (≤ MAX_FRAMES frames of inference), counted from expiry. */
@@ -339,5 +353,20 @@ export function createSessionService(deps: SessionDeps): SessionService {
     });
   }
 
-  return Object.freeze({ create, submitFrames, get, lockedUntil, reapInterrupted });
+  async function consume(tx: Tx, id: string, expect: { readonly subjectId: string; readonly maxAgeMs: number; readonly purpose: string }, actor: string): Promise<SessionEvidence> {
+    if (!UUID.test(id)) throw faceErrors.sessionNotFound();
+    const row = (await tx.query<Row & { finished_at: Date | null; consumed_at: Date | null }>(
+      'SELECT id, subject_id, actions, state, result, finished_at, consumed_at FROM face_sessions WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    if (!row) throw faceErrors.sessionNotFound();
+    if (row.subject_id === null || row.subject_id !== expect.subjectId) throw faceErrors.sessionSubjectMismatch();
+    if (row.state !== 'passed' || !row.result?.passed || !row.finished_at) throw faceErrors.sessionNotPassed(row.state);
+    if (row.consumed_at !== null) throw faceErrors.sessionConsumed();
+    const now = clock.now();
+    if (now.getTime() - row.finished_at.getTime() > expect.maxAgeMs) throw faceErrors.sessionStale();
+    await tx.query('UPDATE face_sessions SET consumed_at = $2, consumed_for = $3 WHERE id = $1', [id, now, expect.purpose]);
+    await appendAudit(tx, { actor, action: 'face.session.consume', subject: `face-session:${id}`, details: { subject: maskSubject(row.subject_id), purpose: expect.purpose } }, clock);
+    return Object.freeze({ sessionId: id, passedAt: row.finished_at.toISOString(), actions: row.actions, model: row.result.model });
+  }
+
+  return Object.freeze({ create, submitFrames, get, lockedUntil, reapInterrupted, consume });
 }

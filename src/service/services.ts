@@ -4,6 +4,8 @@ import type { RunningCaService } from '../ca/caService.ts';
 import type { FaceService } from '../liveness/faceService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
+import type { PersonRegistry } from '../persons/personRegistry.ts';
+import type { EcardService } from '../ecard/ecardService.ts';
 
 export interface Services {
   /** Always present: the break-glass operator tokens. */
@@ -14,6 +16,8 @@ export interface Services {
   identity?: IdentityService;
   /** Undefined also when the face models could not be loaded. */
   face?: FaceService;
+  persons?: PersonRegistry;
+  ecard?: EcardService;
 }
 
 /** The service `name`, which a module started earlier must have registered. */

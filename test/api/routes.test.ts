@@ -1,5 +1,5 @@
 /**
- * Every route of the whole service (audit, CA, face on fake networks), enumerated from Fastify itself:
+ * Every route of the whole service (audit, CA, face on fake networks, persons and e-card), enumerated from Fastify itself:
  * - walked with broken percent-encoding, invalid UTF-8, hostile path segments, wrong content types,
  *   empty and broken bodies, with and without credentials: never a 5xx, and every error a problem
  *   document with a registered code (the OCSP and TSA routes answer in their own protocol);
@@ -14,7 +14,7 @@ import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { methodsOf } from '../../src/api/edge/routeTable.ts';
 import { hasUndocumentedAuth, securityOf } from '../../src/api/edge/openapi.ts';
-import { auditModule, caModule, faceModule as createFaceModule } from '../../src/modules.ts';
+import { auditModule, caModule, ecardModule, faceModule as createFaceModule, personsModule } from '../../src/modules.ts';
 import { metricsRegistry } from '../../src/observability/metrics.ts';
 import { startMetricsListener } from '../../src/observability/metricsListener.ts';
 import { clientVisibleProblems, PROBLEMS } from '../../src/problems.ts';
@@ -72,7 +72,7 @@ describe('every route of the service', () => {
   let svc: TestService;
   let routes: RouteOptions[];
   beforeAll(async () => {
-    svc = await startTestService({ modules: [auditModule(), caModule(), faceModule()] });
+    svc = await startTestService({ modules: [auditModule(), caModule(), faceModule(), personsModule(), ecardModule()] });
     routes = [...svc.app.kexinRoutes];
   }, 120_000);
   afterAll(async () => { await svc?.stop(); });
@@ -152,10 +152,10 @@ describe('every route of the service', () => {
       expect(result.valid).toBe(true);
     });
 
-    it('lists every route (all but HEAD twins, 405 answers and the static face page)', () => {
+    it('lists every route (all but HEAD twins, 405 answers and the static face and e-card pages)', () => {
       const documented = new Set(Object.entries(doc.paths as Record<string, Record<string, unknown>>)
         .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
-      const expected = routes.filter((r) => !r.config?.methodNotAllowed && !r.url.startsWith('/face/ui/'))
+      const expected = routes.filter((r) => !r.config?.methodNotAllowed && !r.url.startsWith('/face/ui/') && r.url !== '/ecard/ui/*')
         .flatMap((r) => methodsOf(r).filter((m) => m !== 'HEAD').map((m) => `${m} ${r.url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{path}')}`));
       expect(expected.length).toBeGreaterThan(15);
       expect([...documented].sort()).toEqual([...new Set(expected)].sort());
