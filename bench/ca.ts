@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { spawnService } from '../test/support/spawnService.ts';
 import { dropDatabase, freshDatabaseUrl, tempDir } from '../test/support/database.ts';
 import { opensslCsr, runOk, write } from '../test/support/tools.ts';
+import { clientAccessToken } from './clientToken.ts';
 import { cryptoSignP256Rate, report } from './reference.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -40,9 +41,11 @@ export async function main(): Promise<void> {
     const issuing = cas.find((c) => c.role === 'issuing' && c.algorithm.startsWith('ECDSA'))!;
     const { csrPem } = opensslCsr(dir, 'bench', '/CN=Bench');
     const issueBody = JSON.stringify({ csr: csrPem, profile: 'person', caId: issuing.id });
+    // As an enrolment system would: a client holding ca:issue:person (not the audited break-glass token).
+    const issuer = await clientAccessToken(svc, 'ca:issue:person');
     const issuance = await cannon({
       url: `${svc.url}/pki/certificates`, method: 'POST', connections: 8,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${(await import('../test/support/spawnService.ts')).SERVICE_TOKEN}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${issuer}` },
       body: issueBody,
     });
     report('certificate issuance (HTTP, CSR → stored)', issuance.rps, 'cert/s', { p50ms: issuance.p50, p99ms: issuance.p99, errors: issuance.errors, target: 300, db: process.env.DATABASE_URL ? 'postgres' : 'pglite', workers: workers ?? '1' });

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 
-const GROUPS = ['ca', 'face', 'seal', 'ecard'];
+const GROUPS = ['ca', 'identity', 'face', 'seal', 'ecard'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 for (const name of GROUPS) {
   if (wanted.length && !wanted.includes(name)) continue;

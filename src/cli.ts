@@ -19,6 +19,15 @@ const USAGE = `kexin — identity and trust service
   kexin ca revoke SERIAL --reason R             revoke (R: RFC 5280 reason; certificateHold to suspend, removeFromCRL to release a hold)
   kexin ca request --id ID --name NAME --algorithm ECDSA-P256|SM2   new issuing CA for an external root: prints its CSR
   kexin ca import --id ID --cert FILE [--chain FILE]   import the external root's certificate for that CA
+  kexin clients list | show ID | delete ID      system clients (OAuth 2)
+  kexin clients create --metadata FILE          register from RFC 7591 client metadata (JSON), or with flags:
+        --name N --class hrss|government|bank|payment|medical|kiosk|other --scope "S …"
+        [--auth private_key_jwt|tls_client_auth|client_secret_basic] [--jwks FILE] [--subject-dn DN] [--dpop] [--mtls-bound]
+  kexin clients update ID (--metadata FILE | flags)   replace a client's metadata (RFC 7592)
+  kexin clients rotate-secret ID                a new client secret (shown once)
+  kexin operator rotate                         revoke every operator token, print a new one (once)
+  kexin operator disable                        revoke every operator token (the local CLI keeps working)
+  kexin oauth rotate-key                        publish the next token signing key now (it signs an hour later; run again then)
   kexin audit verify                            recompute the audit chain, report the first broken link
   kexin face compare A.jpg B.jpg                compare two face photos (same JSON as POST /face/verify)
   kexin models build                            convert the face models into the data dir
@@ -45,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       x: { type: 'string' }, y: { type: 'string' }, qr: { type: 'boolean' }, certify: { type: 'string' }, owner: { type: 'string' },
       'credit-code': { type: 'string' }, kind: { type: 'string' }, image: { type: 'string' },
       signature: { type: 'string' }, html: { type: 'string' }, all: { type: 'boolean' },
+      metadata: { type: 'string' }, class: { type: 'string' }, scope: { type: 'string' }, auth: { type: 'string' }, jwks: { type: 'string' },
+      'subject-dn': { type: 'string' }, dpop: { type: 'boolean' }, 'mtls-bound': { type: 'boolean' },
       holder: { type: 'string' }, channel: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -25,6 +25,8 @@ export interface Config {
   readonly workers: number;
   /** Seals: the seal-making authority (制章人) and the GB/T 2260 region code written into esIDs. */
   readonly seals: { readonly makerName: string; readonly makerCreditCode: string; readonly regionCode: string };
+  /** The optional HTTPS listener for mutual TLS (RFC 8705): its port and public base URL. */
+  readonly tls: { readonly port: number; readonly publicUrl: string } | undefined;
   /** How long a client may take: slow clients are cut off instead of holding sockets and memory. */
   readonly http: HttpLimits;
   /**
@@ -210,6 +212,24 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     throw new ConfigError('LOG_LEVEL', `unknown level "${logLevel}"`);
   }
   const dbUrl = databaseUrl(env);
+  let tls: Config['tls'];
+  const tlsPortRaw = nonEmpty(env, 'KEXIN_TLS_PORT');
+  if (tlsPortRaw !== undefined) {
+    const tlsPort = port(env, 'KEXIN_TLS_PORT', 0);
+    if (tlsPort === 0) throw new ConfigError('KEXIN_TLS_PORT', 'must be a fixed port (1-65535): its URL is published in discovery');
+    if (tlsPort === p) throw new ConfigError('KEXIN_TLS_PORT', 'must differ from PORT');
+    const tlsPublicUrl = (nonEmpty(env, 'KEXIN_TLS_PUBLIC_URL') ?? `https://${host.includes(':') ? `[${host}]` : host}:${tlsPort}`).replace(/\/+$/, '');
+    let u: URL;
+    try {
+      u = new URL(tlsPublicUrl);
+    } catch {
+      throw new ConfigError('KEXIN_TLS_PUBLIC_URL', 'is not a URL');
+    }
+    if (u.protocol !== 'https:') throw new ConfigError('KEXIN_TLS_PUBLIC_URL', 'must be an https:// URL');
+    tls = Object.freeze({ port: tlsPort, publicUrl: tlsPublicUrl });
+  } else if (nonEmpty(env, 'KEXIN_TLS_PUBLIC_URL') !== undefined) {
+    throw new ConfigError('KEXIN_TLS_PUBLIC_URL', 'needs KEXIN_TLS_PORT');
+  }
   return Object.freeze({
     ecard: ecardConfig(env),
     port: p,
@@ -223,6 +243,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     testMode: env.NODE_ENV === 'test',
     workers: workers(env, dbUrl),
     seals: seals(env),
+    tls,
     http: httpLimits(env),
     metricsListener: metricsListener(env),
   });

@@ -8,6 +8,11 @@ import { auditRoutes } from './api/audit/routes.ts';
 import { caRoutes } from './api/ca/routes.ts';
 import { ecardRoutes } from './api/ecard/routes.ts';
 import { faceRoutes } from './api/face/routes.ts';
+import { accessTokenAuthenticator } from './api/identity/accessTokenAuthenticator.ts';
+import { clientRoutes } from './api/identity/clientRoutes.ts';
+import { oauthRoutes } from './api/identity/oauthRoutes.ts';
+import { operatorRoutes } from './api/identity/operatorRoutes.ts';
+import { whoamiRoutes } from './api/identity/whoamiRoutes.ts';
 import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
@@ -17,6 +22,7 @@ import { startEcard } from './ecard/ecardModule.ts';
 import { startPersons } from './persons/personsModule.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
 import type { KeyStore } from './crypto/keyStore.ts';
+import { startIdentity } from './identity/identityModule.ts';
 import { startFace, type FaceModuleOptions } from './liveness/faceModule.ts';
 import { createTemplateCipher, TEMPLATE_KEY_PURPOSE } from './liveness/templateCipher.ts';
 import { adoptLegacyTemplateKey } from './liveness/templateKeyMigration.ts';
@@ -54,6 +60,33 @@ export function caModule(): ServiceModule {
       });
       services.ca = ca.service;
       return { routes: [caRoutes(ca.service)], stop: ca.stop };
+    },
+  };
+}
+
+/** System clients, the OAuth 2 authorization server, and access tokens on every Kexin API. */
+export function identityModule(): ServiceModule {
+  return {
+    name: 'identity',
+    async start(ctx, services) {
+      const ca = need(services, 'ca');
+      const urls = { publicUrl: ctx.config.publicUrl, tlsPublicUrl: ctx.config.tls?.publicUrl };
+      const identity = await startIdentity({
+        pool: ctx.db.pool, clock: ctx.clock, logger: ctx.logger, keyStore: ctx.keyStore, dataKeys: ctx.dataKeys,
+        ...urls, databaseUrl: ctx.config.databaseUrl,
+        certify: (csr) => ca.issue({ csr, profile: 'token-signer' }, 'system'),
+        checkCertificate: async (der) => (await ca.validateCertificate({ certificate: der })).valid,
+        onOperatorsChanged: () => { services.operators.reload().catch((err: unknown) => ctx.logger.error({ err }, 'reloading operator tokens failed')); },
+      });
+      services.identity = identity.service;
+      return {
+        routes: [
+          oauthRoutes(identity.service, urls), clientRoutes(identity.service.clients),
+          operatorRoutes({ pool: ctx.db.pool, clock: ctx.clock, operators: services.operators, identity: identity.service }), whoamiRoutes(),
+        ],
+        authenticators: [accessTokenAuthenticator(identity.service.resourceServer, urls)],
+        stop: identity.stop,
+      };
     },
   };
 }
@@ -121,5 +154,5 @@ export function ecardModule(options: EcardModuleOptions = {}): ServiceModule {
 
 /** What `kexin serve` runs, in start order. */
 export function serviceModules(): ServiceModule[] {
-  return [auditModule(), caModule(), faceModule(), personsModule(), ecardModule(), signingModule()];
+  return [auditModule(), caModule(), identityModule(), faceModule(), personsModule(), ecardModule(), signingModule()];
 }

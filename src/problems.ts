@@ -8,6 +8,7 @@
 import { CA_PROBLEMS } from './ca/caProblems.ts';
 import { CRYPTO_PROBLEMS } from './crypto/cryptoProblems.ts';
 import { defineProblems, problemType, type ProblemDefinition } from './errors.ts';
+import { IDENTITY_PROBLEMS } from './identity/identityProblems.ts';
 import { ECARD_PROBLEMS } from './ecard/ecardProblems.ts';
 import { FACE_PROBLEMS } from './liveness/faceProblems.ts';
 import { SIGNING_PROBLEMS } from './signing/signingProblems.ts';
@@ -34,7 +35,7 @@ export const HTTP_PROBLEMS = defineProblems({
 });
 
 /** Every module's table, in no particular order; a code may appear in only one. */
-const MODULE_TABLES: readonly Readonly<Record<string, ProblemDefinition>>[] = [HTTP_PROBLEMS, CA_PROBLEMS, CRYPTO_PROBLEMS, FACE_PROBLEMS, PERSON_PROBLEMS, ECARD_PROBLEMS, SIGNING_PROBLEMS];
+const MODULE_TABLES: readonly Readonly<Record<string, ProblemDefinition>>[] = [HTTP_PROBLEMS, CA_PROBLEMS, CRYPTO_PROBLEMS, FACE_PROBLEMS, PERSON_PROBLEMS, ECARD_PROBLEMS, SIGNING_PROBLEMS, IDENTITY_PROBLEMS];
 
 function collect(tables: readonly Readonly<Record<string, ProblemDefinition>>[]): ReadonlyMap<string, ProblemDefinition> {
   const all = new Map<string, ProblemDefinition>();

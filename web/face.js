@@ -1,11 +1,9 @@
 // Kexin face check page: camera → challenge session → frames → result.
 //
-// How the page is authorised (see src/api/face/routes.ts):
-// - Production: the channel back-end (kiosk server, app back-end) creates the session with its own
-//   operator token and opens this page with  #session=<id>&nonce=<nonce>&actions=blink,nod
-//   The id + nonce are the capability for submitting frames and reading the result.
-// - Demo / kiosk without a back-end: #token=<operator token> (or the token field); the page creates
-//   the session itself. Optional: subject=<id>, testActions=a,b (honoured only in test mode).
+// How the page is authorised (see src/api/face/routes.ts): the channel back-end (kiosk server, app
+// back-end) creates the session with its own access token (scope face:session) and opens this page
+// with  #session=<id>&nonce=<nonce>&actions=blink,nod  — the id + nonce are the capability for
+// submitting frames and reading the result. The page never holds a token of the channel.
 // The fragment never reaches the server or its logs, and is cleared from the address bar at once.
 // Tuning (optional): captureMs=<ms per action>, fps=<frames per second>, baselineMs=<ms>.
 'use strict';
@@ -37,6 +35,7 @@ const REASONS = {
   TOO_FEW_FRAMES: ['画面太少，请重试', 'Too few pictures, please try again'],
   FACE_SESSION_EXPIRED: ['已超时，请重新开始', 'Timed out, please start again'],
   FACE_SUBJECT_LOCKED: ['失败次数过多，请稍后再试', 'Too many failed attempts, please try later'],
+  NO_SESSION: ['请从办事渠道重新打开本页面', 'Please open this page again from the service channel'],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -90,12 +89,7 @@ async function getSession() {
   if (params.get('session') && params.get('nonce')) {
     return { id: params.get('session'), nonce: params.get('nonce'), actions: (params.get('actions') || '').split(',').filter(Boolean) };
   }
-  const token = params.get('token') || $('token').value.trim();
-  if (!token) throw Object.assign(new Error('no session and no operator token'), { code: 'NO_SESSION' });
-  const body = {};
-  if (params.get('subject')) body.subjectId = params.get('subject');
-  if (params.get('testActions')) body.testActions = params.get('testActions').split(',');
-  return api('POST', '/face/sessions', body, { authorization: `Bearer ${token}` });
+  throw Object.assign(new Error('the page was opened without a face session'), { code: 'NO_SESSION' });
 }
 
 // Counts frames the camera actually delivered, so a stalled camera (slow device, low light) never
@@ -186,11 +180,9 @@ async function run() {
       : REASONS[err.code] || ['请重试或联系工作人员', 'Please try again or ask staff for help']]);
     document.body.dataset.result = 'error';
     state('done');
-    if (err.code === 'NO_SESSION') $('tokenForm').hidden = false;
   } finally {
     $('start').disabled = false;
   }
 }
 
 $('start').addEventListener('click', run);
-if (!params.get('token') && !params.get('session')) $('tokenForm').hidden = false;

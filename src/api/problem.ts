@@ -109,6 +109,9 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     request.log.info({ code: problem.code, instance: problem.instance }, 'request refused');
   }
   reply.code(problem.status);
+  // RFC 9110 §10.2.3 / RFC 6585 §4: when to try again after a 429 or 503 that says so.
+  const retryAfter = kexinError.details?.retryAfter;
+  if ((problem.status === 429 || problem.status === 503) && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   if (request.routeOptions.config?.errorFormat === 'oauth') {
     const body: Record<string, string> = { error: oauthErrorCode(problem.code, problem.status) };
     if (problem.detail !== undefined) body.error_description = problem.detail;

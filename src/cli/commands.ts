@@ -45,6 +45,36 @@ async function local<T>(ctx: CommandContext, fn: (l: import('./localContext.ts')
 }
 
 const OPERATOR = 'operator:local-cli';
+/** The local CLI registers clients as the operator: any grantable scope. */
+const LOCAL_REGISTRAR = { actor: OPERATOR, scopes: 'all' as const };
+
+/** RFC 7591 metadata from `--metadata FILE`, or from the short flags. */
+function clientMetadata(ctx: CommandContext): Record<string, unknown> {
+  if (typeof ctx.options.metadata === 'string') return JSON.parse(ctx.readFile(ctx.options.metadata).toString('utf8')) as Record<string, unknown>;
+  const m: Record<string, unknown> = { client_name: requireOption(ctx, 'name'), kexin_client_class: requireOption(ctx, 'class') };
+  if (typeof ctx.options.scope === 'string') m.scope = ctx.options.scope;
+  if (typeof ctx.options.auth === 'string') m.token_endpoint_auth_method = ctx.options.auth;
+  if (typeof ctx.options.jwks === 'string') m.jwks = JSON.parse(ctx.readFile(ctx.options.jwks).toString('utf8'));
+  if (typeof ctx.options['subject-dn'] === 'string') m.tls_client_auth_subject_dn = ctx.options['subject-dn'];
+  if (ctx.options.dpop === true) m.dpop_bound_access_tokens = true;
+  if (ctx.options['mtls-bound'] === true) m.tls_client_certificate_bound_access_tokens = true;
+  return m;
+}
+
+function clientId(ctx: CommandContext, usage: string): string {
+  const id = ctx.args[0];
+  if (!id) throw new UsageError(`usage: ${usage}`);
+  return id;
+}
+
+const withSecret = (r: { client: object; clientSecret?: string | undefined }) => ({ ...r.client, ...(r.clientSecret ? { client_secret: r.clientSecret } : {}) });
+
+async function identity<T>(ctx: CommandContext, fn: (i: NonNullable<import('../service/services.ts').Services['identity']>) => Promise<T>): Promise<T> {
+  return local(ctx, (l) => {
+    if (!l.services.identity) throw new Error('the identity module is not running');
+    return fn(l.services.identity);
+  });
+}
 
 export const commands: Record<string, Command> = {
   serve: {
@@ -134,6 +164,110 @@ export const commands: Record<string, Command> = {
       return 0;
     },
   },
+  'clients list': {
+    words: 2, remote: true,
+    async run(ctx) {
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('GET', '/admin/clients'));
+      ctx.out(JSON.stringify({ clients: await identity(ctx, (i) => i.clients.list()) }, null, 2));
+      return 0;
+    },
+  },
+  'clients show': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const id = clientId(ctx, 'kexin clients show CLIENT_ID');
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('GET', `/admin/clients/${encodeURIComponent(id)}`));
+      ctx.out(JSON.stringify(await identity(ctx, (i) => i.clients.get(id)), null, 2));
+      return 0;
+    },
+  },
+  'clients create': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const metadata = clientMetadata(ctx);
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('POST', '/admin/clients', metadata));
+      ctx.out(JSON.stringify(withSecret(await identity(ctx, (i) => i.clients.register(metadata, LOCAL_REGISTRAR))), null, 2));
+      return 0;
+    },
+  },
+  'clients update': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const id = clientId(ctx, 'kexin clients update CLIENT_ID --metadata FILE | --name N --class C …');
+      const metadata = clientMetadata(ctx);
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('PUT', `/admin/clients/${encodeURIComponent(id)}`, metadata));
+      ctx.out(JSON.stringify(withSecret(await identity(ctx, (i) => i.clients.replace(id, metadata, LOCAL_REGISTRAR))), null, 2));
+      return 0;
+    },
+  },
+  'clients rotate-secret': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const id = clientId(ctx, 'kexin clients rotate-secret CLIENT_ID');
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('POST', `/admin/clients/${encodeURIComponent(id)}/secret`));
+      ctx.out(JSON.stringify(withSecret(await identity(ctx, (i) => i.clients.rotateSecret(id, LOCAL_REGISTRAR))), null, 2));
+      return 0;
+    },
+  },
+  'clients delete': {
+    words: 2, remote: true,
+    async run(ctx) {
+      const id = clientId(ctx, 'kexin clients delete CLIENT_ID');
+      if (ctx.remote) {
+        const res = await ctx.remote.request('DELETE', `/admin/clients/${encodeURIComponent(id)}`);
+        if (res.status === 204) { ctx.out(`deleted ${id}`); return 0; }
+        return printRemote(ctx, res);
+      }
+      await identity(ctx, (i) => i.clients.remove(id, LOCAL_REGISTRAR));
+      ctx.out(`deleted ${id}`);
+      return 0;
+    },
+  },
+  'operator rotate': {
+    words: 2, remote: true,
+    async run(ctx) {
+      let r: { id: string; token: string; revoked: string[] };
+      if (ctx.remote) {
+        const res = await ctx.remote.request('POST', '/admin/operator/rotate');
+        if (res.status !== 200) return printRemote(ctx, res);
+        r = res.json;
+      } else {
+        const { rotateOperatorTokens } = await import('../identity/operatorTokens.ts');
+        r = await local(ctx, (l) => rotateOperatorTokens(l.ctx.db.pool, { actor: OPERATOR, clock: l.ctx.clock }));
+      }
+      ctx.err(`revoked ${r.revoked.length} operator token(s); the new one is shown once:`);
+      ctx.out(r.token);
+      return 0;
+    },
+  },
+  'oauth rotate-key': {
+    words: 2, remote: true,
+    async run(ctx) {
+      if (ctx.remote) return printRemote(ctx, await ctx.remote.request('POST', '/admin/oauth/keys/rotate'));
+      const keys = await identity(ctx, async (i) => {
+        await i.rotateSigningKeys({ force: true });
+        return i.keys().published.map((k) => ({ kid: k.kid, state: k.state }));
+      });
+      ctx.out(JSON.stringify({ keys }, null, 2));
+      return 0;
+    },
+  },
+  'operator disable': {
+    words: 2, remote: true,
+    async run(ctx) {
+      let r: { revoked: string[] };
+      if (ctx.remote) {
+        const res = await ctx.remote.request('POST', '/admin/operator/disable');
+        if (res.status !== 200) return printRemote(ctx, res);
+        r = res.json;
+      } else {
+        const { disableOperatorTokens } = await import('../identity/operatorTokens.ts');
+        r = await local(ctx, (l) => disableOperatorTokens(l.ctx.db.pool, { actor: OPERATOR, clock: l.ctx.clock }));
+      }
+      ctx.out(`revoked ${r.revoked.length} operator token(s): no break-glass bearer token is valid until \`kexin operator rotate\``);
+      return 0;
+      },
+    },
   'ecard demo-claim': {
     words: 2, remote: true,
     async run(ctx) {

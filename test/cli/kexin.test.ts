@@ -122,10 +122,41 @@ describe.skipIf(!hasTool('openssl'))('kexin CLI', () => {
     expect(printed).toEqual(await direct.json());
   });
 
+  it('manages system clients, and rotates then disables the break-glass token, through the running service', async () => {
+    const created = kexin('clients', 'create', '--name', 'CLI kiosk', '--class', 'kiosk', '--scope', 'face:session');
+    expect(created.status, created.err).toBe(0);
+    const client = JSON.parse(created.out);
+    expect(client).toMatchObject({ client_name: 'CLI kiosk', kexin_client_class: 'kiosk', scope: 'face:session', client_secret: expect.stringMatching(/^kxs_/) });
+    expect(client.kexin_client_class_label).toContain('自助终端');
+    expect(JSON.parse(kexin('clients', 'list').out).clients.map((c: { client_id: string }) => c.client_id)).toContain(client.client_id);
+    const refused = kexin('clients', 'create', '--name', 'Greedy', '--class', 'bank', '--scope', 'ca:issue:ocsp');
+    expect(refused.status).toBe(1);
+    expect(refused.err).toContain('CLIENT_SCOPE_NOT_GRANTABLE');
+
+    expect((await svc.op('/audit/verify')).status).toBe(200);
+    const rotated = kexin('operator', 'rotate');
+    expect(rotated.status, rotated.err).toBe(0);
+    const token = rotated.out.trim();
+    expect(token).toMatch(/^kx_/);
+    expect((await svc.op('/audit/verify')).status).toBe(401);
+    const withNew = () => fetch(`${svc.url}/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await withNew()).status).toBe(200);
+
+    const disabled = kexin('operator', 'disable');
+    expect(disabled.status, disabled.err).toBe(0);
+    expect((await withNew()).status).toBe(401);
+    // The local CLI (its process token in the data dir) keeps working.
+    expect(kexin('clients', 'delete', client.client_id).status).toBe(0);
+    expect(kexin('audit', 'verify').status).toBe(0);
+  });
+
   it('works locally on the data dir once the service has stopped', async () => {
     await svc.stop();
     const audit = kexin('audit', 'verify');
     expect(audit.status, audit.err).toBe(0);
     expect(audit.out).toMatch(/audit chain intact/);
+    const rotated = kexin('operator', 'rotate');
+    expect(rotated.status, rotated.err).toBe(0);
+    expect(rotated.out.trim()).toMatch(/^kx_/);
   });
 });

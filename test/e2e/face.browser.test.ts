@@ -110,7 +110,14 @@ describe.skipIf(missing.length > 0)('face check page in Chromium with a fake cam
     });
     browsers.push(browser);
     const page = await (await browser.newContext({ viewport: { width: 1000, height: 1200 } })).newPage();
-    await page.goto(`${server.url}/face/ui/face.html#token=${TOKEN}&testActions=${actions.join(',')}&${tuning}`);
+    // This test plays the channel back-end: it creates the session with its own credentials and hands
+    // the page only the session id and nonce (the page never holds a token).
+    const created = await fetch(`${server.url}/face/sessions`, {
+      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ testActions: actions }),
+    });
+    expect(created.status).toBe(201);
+    const session = (await created.json()) as { id: string; nonce: string; actions: string[] };
+    await page.goto(`${server.url}/face/ui/face.html#session=${session.id}&nonce=${encodeURIComponent(session.nonce)}&actions=${session.actions.join(',')}&${tuning}`);
     // The prompt is large and bilingual before anything starts.
     expect(await page.locator('#prompt').evaluate((el) => parseFloat(getComputedStyle(el).fontSize))).toBeGreaterThanOrEqual(32);
     await page.click('#start');

@@ -25,7 +25,7 @@ export interface SpawnedService {
 }
 
 /** A port nothing listens on right now (the OS picks it; the service binds it a moment later). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const { port } = server.address() as AddressInfo;
