@@ -17,7 +17,7 @@ import { createAuditService } from './audit/auditService.ts';
 import { startCa } from './ca/caModule.ts';
 import type { Config } from './config.ts';
 import { createKeyStore } from './crypto/createKeyStore.ts';
-import type { ChannelDirectory } from './ecard/channels.ts';
+import { registeredClientChannels, type ChannelDirectory } from './ecard/channels.ts';
 import { startEcard } from './ecard/ecardModule.ts';
 import { startPersons } from './persons/personsModule.ts';
 import { resolveFilePassphrase } from './crypto/fileKeyStore.ts';
@@ -143,7 +143,9 @@ export function ecardModule(options: EcardModuleOptions = {}): ServiceModule {
       const ca = need(services, 'ca');
       const ecard = await startEcard({
         pool: ctx.db.pool, keyStore: ctx.keyStore, clock: ctx.clock, logger: ctx.logger, publicUrl: ctx.config.publicUrl,
-        ca, persons: need(services, 'persons'), face: services.face, channels: options.channels,
+        ca, persons: need(services, 'persons'), face: services.face,
+        // Channels are the registered system clients when the identity module runs.
+        channels: options.channels ?? (services.identity ? registeredClientChannels((id) => services.identity!.clients.channel(id)) : undefined),
         configuredChannels: ctx.config.ecard.channels, issuer: ctx.config.ecard.issuer, statusListTtlSeconds: ctx.config.ecard.statusListTtlSeconds,
       });
       services.ecard = ecard.service;

@@ -1,11 +1,12 @@
 /**
- * Channels (发卡渠道: the 人社 app, bank and payment apps, hospital systems…) are registered system
- * clients. The e-card module only needs to look one up: this port, which the identity module's client
- * registry implements once it lands. Until then `createStaticChannelDirectory` serves a fixed list
- * (configuration), always including the operator's own counter/kiosk channel.
+ * Channels (发卡渠道: the 人社 app, bank and payment apps, hospital systems, kiosks…) are registered
+ * system clients. The e-card module only needs to look one up: this port, which the composition root
+ * backs with the identity module's client registry (`src/modules.ts`). Without the identity module
+ * (tests, a deployment without it) `createStaticChannelDirectory` serves a fixed list (configuration);
+ * either way the operator's own counter/kiosk channel is always there.
  */
-export type ChannelClass = 'hrss' | 'government' | 'bank' | 'payment' | 'medical' | 'other';
-export const CHANNEL_CLASSES: readonly ChannelClass[] = ['hrss', 'government', 'bank', 'payment', 'medical', 'other'];
+export type ChannelClass = 'hrss' | 'government' | 'bank' | 'payment' | 'medical' | 'kiosk' | 'other';
+export const CHANNEL_CLASSES: readonly ChannelClass[] = ['hrss', 'government', 'bank', 'payment', 'medical', 'kiosk', 'other'];
 
 export interface Channel {
   readonly id: string;
@@ -25,6 +26,29 @@ export const COUNTER_CHANNEL: Channel = Object.freeze({ id: 'kexin-counter', nam
 export function createStaticChannelDirectory(channels: readonly Channel[] = []): ChannelDirectory {
   const byId = new Map([COUNTER_CHANNEL, ...channels].map((c) => [c.id, Object.freeze({ ...c })]));
   return { get: (id) => byId.get(id) };
+}
+
+/** What a registered-client lookup answers (the identity registry's `channel(id)`). */
+export interface RegisteredClientInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly class: string;
+  readonly status: string;
+}
+
+/**
+ * Channels are the active registered clients (a disabled or deleted client is no channel: its cards'
+ * credentials stay valid, but nothing new is claimed into it), plus the counter channel.
+ */
+export function registeredClientChannels(lookup: (clientId: string) => Promise<RegisteredClientInfo | undefined>): ChannelDirectory {
+  return {
+    async get(id) {
+      if (id === COUNTER_CHANNEL.id) return COUNTER_CHANNEL;
+      const c = await lookup(id);
+      if (!c || c.status !== 'active' || !CHANNEL_CLASSES.includes(c.class as ChannelClass)) return undefined;
+      return Object.freeze({ id: c.id, name: c.name, class: c.class as ChannelClass });
+    },
+  };
 }
 
 /**
