@@ -64,8 +64,11 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = Object.freeze({
   // A 20 MB face-frames body over a 4 Mbit/s uplink takes 40 s: 60 s leaves room, 300 s (Node's) is a gift to slowloris.
   requestTimeoutMs: 60_000,
   headersTimeoutMs: 15_000,
-  idleTimeoutMs: 30_000,
-  // Above the usual 60 s idle timeout of load balancers, so they never reuse a connection Kexin just closed.
+  // Above the usual 60 s idle timeout of load balancers, so they never reuse a connection Kexin just closed;
+  // and the socket's own idle timeout above that, or a connection kept alive for reuse would be cut
+  // while the client still holds it (a client reusing it after 30-72 s got "other side closed").
+  // Slow clients are bounded by the request and headers timeouts, not by this.
+  idleTimeoutMs: 75_000,
   keepAliveTimeoutMs: 72_000,
   checkIntervalMs: 1_000,
 });
@@ -171,6 +174,9 @@ function httpLimits(env: Env): HttpLimits {
   // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     throw new ConfigError('KEXIN_HTTP_HEADERS_TIMEOUT_MS', `must not exceed KEXIN_HTTP_REQUEST_TIMEOUT_MS (${limits.requestTimeoutMs})`);
+  }
+  if (limits.idleTimeoutMs <= limits.keepAliveTimeoutMs) {
+    throw new ConfigError('KEXIN_HTTP_IDLE_TIMEOUT_MS', `must exceed KEXIN_HTTP_KEEPALIVE_TIMEOUT_MS (${limits.keepAliveTimeoutMs}): a kept-alive connection would be cut while a client may still reuse it`);
   }
   return Object.freeze(limits);
 }

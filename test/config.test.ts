@@ -10,7 +10,7 @@ describe('config', () => {
   });
   it('sets HTTP time limits (defaults, or from the environment) and an optional metrics listener', () => {
     const d = loadConfig({});
-    expect(d.http).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 15_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, checkIntervalMs: 1_000 });
+    expect(d.http).toEqual({ requestTimeoutMs: 60_000, headersTimeoutMs: 15_000, idleTimeoutMs: 75_000, keepAliveTimeoutMs: 72_000, checkIntervalMs: 1_000 });
     expect(d.metricsListener).toBeUndefined();
     const c = loadConfig({ KEXIN_HTTP_REQUEST_TIMEOUT_MS: '5000', KEXIN_HTTP_HEADERS_TIMEOUT_MS: '2000', KEXIN_METRICS_PORT: '9464', KEXIN_METRICS_HOST: '10.0.0.5' });
     expect(c.http).toMatchObject({ requestTimeoutMs: 5000, headersTimeoutMs: 2000 });
@@ -34,6 +34,7 @@ describe('config', () => {
     [{ KEXIN_WORKERS: 'many', DATABASE_URL: 'postgres://u@h/db' }, 'KEXIN_WORKERS'],
     [{ KEXIN_HTTP_REQUEST_TIMEOUT_MS: '10s' }, 'KEXIN_HTTP_REQUEST_TIMEOUT_MS'],
     [{ KEXIN_HTTP_IDLE_TIMEOUT_MS: '5' }, 'KEXIN_HTTP_IDLE_TIMEOUT_MS'],
+    [{ KEXIN_HTTP_IDLE_TIMEOUT_MS: '60000' }, 'KEXIN_HTTP_IDLE_TIMEOUT_MS'],
     [{ KEXIN_HTTP_REQUEST_TIMEOUT_MS: '1000', KEXIN_HTTP_HEADERS_TIMEOUT_MS: '2000' }, 'KEXIN_HTTP_HEADERS_TIMEOUT_MS'],
     [{ KEXIN_METRICS_PORT: 'x' }, 'KEXIN_METRICS_PORT'],
   ])('rejects %o naming %s', (env, variable) => {
